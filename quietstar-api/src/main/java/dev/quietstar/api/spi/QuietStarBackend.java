@@ -1,0 +1,52 @@
+package dev.quietstar.api.spi;
+
+import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.Trainer;
+import dev.quietstar.api.TrainingSetup;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * A created backend: the factory of the trainers and reasoners it supports.
+ *
+ * <p>Callers see plain Java values only; each backend keeps its own tensor type inside. Methods for capabilities
+ * the backend does not list throw {@link UnsupportedCapabilityException}.
+ */
+public interface QuietStarBackend {
+
+    /**
+     * The backend's name, equal to its provider's.
+     *
+     * @return the name
+     */
+    String name();
+
+    /**
+     * What this backend can do here.
+     *
+     * @return the capabilities
+     */
+    Set<Capability> capabilities();
+
+    /**
+     * Creates a trainer for the given model, configuration and output folder.
+     *
+     * @param setup what to train and where to write it
+     * @return a trainer, ready to {@link Trainer#train(dev.quietstar.api.Dataset)}
+     * @throws UnsupportedCapabilityException when the backend cannot train
+     */
+    default Trainer newTrainer(TrainingSetup setup) {
+        throw new UnsupportedCapabilityException(name(), Capability.TRAIN);
+    }
+
+    /**
+     * Loads a checkpoint folder for think-then-talk generation and scoring.
+     *
+     * @param checkpoint the checkpoint folder
+     * @return a reasoner over that model
+     * @throws UnsupportedCapabilityException when the backend cannot run inference
+     */
+    default Reasoner openReasoner(Path checkpoint) {
+        throw new UnsupportedCapabilityException(name(), Capability.INFER);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.quietstar.djl;
+
+import ai.djl.engine.Engine;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Loads DJL's PyTorch engine offline, with the natives that Maven put on the class path.
+ *
+ * <p>DJL would otherwise try to download libtorch at run time. Unless the caller chose otherwise, this sets
+ * {@code ai.djl.offline=true} and, when no cache folder is configured, points DJL's cache at
+ * {@code ~/.quietstar/djl} so the natives are unpacked once per user.
+ */
+public final class DjlEngines {
+
+    /** The DJL engine name this backend uses. */
+    public static final String ENGINE = "PyTorch";
+
+    private static volatile Optional<String> failure;
+
+    private DjlEngines() {}
+
+    /**
+     * The PyTorch engine, loading it on first use.
+     *
+     * @return the engine
+     * @throws IllegalStateException when the natives cannot be loaded, with the reason
+     */
+    public static Engine pytorch() {
+        Optional<String> f = check();
+        if (f.isPresent()) {
+            throw new IllegalStateException("the DJL PyTorch engine is not available: " + f.get());
+        }
+        return Engine.getEngine(ENGINE);
+    }
+
+    /**
+     * Loads the engine once and remembers why it failed, if it did. Never throws.
+     *
+     * @return the failure reason, empty when the engine loaded
+     */
+    public static synchronized Optional<String> check() {
+        if (failure == null) {
+            configureOffline();
+            try {
+                Engine engine = Engine.getEngine(ENGINE);
+                engine.getVersion();
+                failure = Optional.empty();
+            } catch (Throwable t) { // natives missing or broken: report, do not crash discovery
+                failure = Optional.of(t.getClass().getSimpleName() + ": " + t.getMessage());
+            }
+        }
+        return failure;
+    }
+
+    private static void configureOffline() {
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR",
+                    Path.of(System.getProperty("user.home"), ".quietstar", "djl").toString());
+        }
+        if (System.getProperty("ENGINE_CACHE_DIR") == null && System.getenv("ENGINE_CACHE_DIR") == null) {
+            System.setProperty("ENGINE_CACHE_DIR", System.getProperty("DJL_CACHE_DIR",
+                    System.getenv("DJL_CACHE_DIR") == null ? "" : System.getenv("DJL_CACHE_DIR")));
+        }
+    }
+}
