@@ -1,0 +1,66 @@
+package dev.quietstar.core.text;
+
+import java.util.OptionalInt;
+
+/**
+ * Turns text into token ids and back, with the special tokens Quiet-STaR needs.
+ *
+ * <p>Implementations: the built-in {@link ByteTokenizer} (256 byte ids plus special tokens, for models trained on
+ * data the project generates) and, in the DJL backend, HuggingFace {@code tokenizer.json} files read from a local
+ * folder. Implementations are immutable and thread-safe.
+ */
+public interface TextTokenizer {
+
+    /**
+     * Encodes text without adding any special token.
+     *
+     * @param text the text
+     * @return token ids, each in {@code 0..vocabSize()-1}
+     */
+    int[] encode(String text);
+
+    /**
+     * Decodes ids to text. Special tokens decode to their names (for example {@code <bos>}); byte sequences that
+     * are not valid UTF-8 decode with the replacement character.
+     *
+     * @param ids token ids
+     * @return the text
+     */
+    String decode(int[] ids);
+
+    /**
+     * The number of ids, special tokens included.
+     *
+     * @return the vocabulary size
+     */
+    int vocabSize();
+
+    /**
+     * The beginning-of-sequence token prepended to every training document, when the tokenizer has one.
+     *
+     * @return the id
+     */
+    OptionalInt bosId();
+
+    /**
+     * The end-of-text token that stops generation, when the tokenizer has one.
+     *
+     * @return the id
+     */
+    OptionalInt eosId();
+
+    /**
+     * The padding token, when the tokenizer has one (targets equal to it are ignored by every loss).
+     *
+     * @return the id
+     */
+    OptionalInt padId();
+
+    /**
+     * The id of a special or ordinary token given by its exact string, for example {@code <|startofthought|>}.
+     *
+     * @param token the token's string
+     * @return the id, empty when the vocabulary lacks it
+     */
+    OptionalInt tokenId(String token);
+}
