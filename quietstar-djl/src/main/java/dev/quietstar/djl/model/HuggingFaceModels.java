@@ -1,0 +1,88 @@
+package dev.quietstar.djl.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Loads decoders from local HuggingFace model folders and writes decoders in that layout.
+ *
+ * <p>A folder holds {@code config.json} and {@code model.safetensors} (or shards with
+ * {@code model.safetensors.index.json}). Tensor names may carry the {@code transformer.} / {@code model.} prefix or
+ * not. Nothing is fetched from a hub: only local paths are accepted.
+ */
+public final class HuggingFaceModels {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private HuggingFaceModels() {}
+
+    /**
+     * Reads {@code config.json} of a folder.
+     *
+     * @param folder the model folder
+     * @return the architecture
+     * @throws IllegalArgumentException when the file is missing, malformed, or lacks a required field
+     */
+    public static DecoderConfig readConfig(Path folder) {
+        Path file = folder.resolve("config.json");
+        JsonNode node;
+        try {
+            node = JSON.readTree(file.toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException("model folder " + folder + " has no config.json", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed config.json in " + folder + ": " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("config.json in " + folder + " must hold a JSON object");
+        }
+        return DecoderConfig.fromHuggingFace(node);
+    }
+
+    /**
+     * Loads a decoder from a local folder.
+     *
+     * @param folder the model folder
+     * @param device where the weights go
+     * @return the decoder; nothing is half-loaded on error
+     */
+    public static CausalDecoder load(Path folder, Device device) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("model folder " + folder + " does not exist or is not a folder");
+        }
+        DecoderConfig config = readConfig(folder);
+        try (NDManager tmp = NDManager.newBaseManager(device)) {
+            Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);
+            return CausalDecoder.fromTensors(config, device, tensors);
+        }
+    }
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} into a folder (which must exist).
+     *
+     * @param decoder the decoder
+     * @param folder the destination folder
+     * @param extra further tensors to store in the same file (for example Quiet-STaR's), may be empty
+     * @throws IOException when writing fails
+     */
+    public static void write(CausalDecoder decoder, Path folder, Map<String, NDArray> extra) throws IOException {
+        Files.writeString(folder.resolve("config.json"), JSON.writeValueAsString(decoder.config().toHuggingFace()));
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : decoder.parameters().entrySet()) {
+            tensors.put(e.getKey(), e.getValue().getArray());
+        }
+        tensors.putAll(extra);
+        Safetensors.write(folder.resolve("model.safetensors"), tensors);
+    }
+}

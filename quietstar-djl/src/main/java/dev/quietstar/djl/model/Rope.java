@@ -1,0 +1,52 @@
+package dev.quietstar.djl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Rotary position embeddings (Su et al., 2021) in the HuggingFace "rotate half" convention used by Llama,
+ * Mistral and Qwen2 checkpoints.
+ */
+final class Rope {
+
+    private Rope() {}
+
+    /**
+     * cos and sin tables for the given positions.
+     *
+     * @param positions (batch, length) integer positions
+     * @param headDim width of a head (even)
+     * @param theta rotary base
+     * @return {cos, sin}, each (batch, 1, length, headDim)
+     */
+    static NDArray[] cosSin(NDArray positions, int headDim, double theta) {
+        NDManager m = positions.getManager();
+        float[] inv = new float[headDim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
+        }
+        NDArray invFreq = m.create(inv);
+        NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq);
+        NDArray emb = NDArrays.concat(new NDList(freqs, freqs), -1).expandDims(1);
+        return new NDArray[] {emb.cos(), emb.sin()};
+    }
+
+    /**
+     * Rotates queries or keys.
+     *
+     * @param x (batch, heads, length, headDim)
+     * @param cos table from {@link #cosSin}
+     * @param sin table from {@link #cosSin}
+     * @return the rotated array
+     */
+    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get(":, :, :, 0:" + half);
+        NDArray x2 = x.get(":, :, :, " + half + ":");
+        NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+}
