@@ -201,7 +201,7 @@ public final class ConfigLoader {
     }
 
     private static void merge(ObjectNode target, ObjectNode source, String prefix) {
-        Iterator<Map.Entry<String, JsonNode>> it = source.fields();
+        Iterator<Map.Entry<String, JsonNode>> it = source.properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String path = prefix + e.getKey();

@@ -154,7 +154,7 @@ public final class Safetensors {
                         + e.getMessage(), e);
             }
             long data = size - 8 - headerLen;
-            Iterator<Map.Entry<String, JsonNode>> it = json.fields();
+            Iterator<Map.Entry<String, JsonNode>> it = json.properties().iterator();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if ("__metadata__".equals(e.getKey())) {

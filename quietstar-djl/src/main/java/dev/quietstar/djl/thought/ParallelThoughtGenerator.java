@@ -1,0 +1,155 @@
+package dev.quietstar.djl.thought;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.quietstar.api.ThoughtGenerator;
+import dev.quietstar.api.ThoughtRollout;
+import dev.quietstar.api.ThoughtSampler;
+import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.model.DecoderOutput;
+import dev.quietstar.djl.model.KvCache;
+import dev.quietstar.djl.model.Masks;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Generates a thought after every position of every row at once (DESIGN section 3.2; the paper's section 4.2,
+ * "parallel sampling").
+ *
+ * <p>Pass 0 is the ordinary causal pass over the rows. Pass k feeds, at every position i, the k-th token of that
+ * position's thought at position id i + k: pass 1 the start-of-thought embedding, passes 2..n+1 the sampled
+ * thought tokens (n = thoughtLength; token j is drawn from the logits of pass j), pass n+2 the end-of-thought
+ * embedding, then the true tokens x_{i+1}..x_{i+T-1} (teacher forcing). Each pass appends L keys to a growing,
+ * differentiable key/value cache; the token of pass k at position i attends to the real prefix x_0..x_i (causal,
+ * padding hidden) and to its own earlier thought tokens only: the mask is the real causal block followed by one
+ * diagonal block per pass. The hidden state after the end token and after each teacher-forced token predicts
+ * x_{i+1+s} for look-ahead step s.
+ *
+ * <p>Only the passes whose tokens are sampled compute full-vocabulary logits. Thread safety: one call at a time
+ * per sampler; the model's weights are only read.
+ */
+public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray> {
+
+    private final QuietStarModel model;
+    private final int thoughtLength;
+    private final int lookahead;
+
+    /**
+     * Creates the generator.
+     *
+     * @param model the model
+     * @param thoughtLength sampled tokens per thought (n)
+     * @param lookahead true tokens scored after each thought (T)
+     */
+    public ParallelThoughtGenerator(QuietStarModel model, int thoughtLength, int lookahead) {
+        this.model = model;
+        this.thoughtLength = thoughtLength;
+        this.lookahead = lookahead;
+    }
+
+    /**
+     * The number of decoder passes after the base pass: start, n thought tokens, end, and T - 1 teacher-forced
+     * tokens.
+     *
+     * @return n + T + 1
+     */
+    public int thoughtPasses() {
+        return thoughtLength + lookahead + 1;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ThoughtRollout<NDArray> generate(NDArray inputIds, NDArray attentionMask, ThoughtSampler<NDArray> sampler) {
+        NDManager m = inputIds.getManager();
+        CausalDecoder decoder = model.decoder();
+        long rows = inputIds.getShape().get(0);
+        long len = inputIds.getShape().get(1);
+        int maxPos = decoder.config().maxPositions();
+        if (len + thoughtPasses() > maxPos) {
+            throw new IllegalArgumentException("sequence length " + len + " + thoughtLength " + thoughtLength
+                    + " + lookahead " + lookahead + " + 1 needs " + (len + thoughtPasses())
+                    + " positions, the model has " + maxPos);
+        }
+        NDArray ids = inputIds.toType(DataType.INT64, false);
+        NDArray realMask = Masks.causalWithPadding(m, toIntMatrix(attentionMask));
+        NDArray positions = m.arange(0, len).toType(DataType.INT64, false).reshape(1, len).repeat(0, rows);
+        DecoderOutput base = decoder.forward(model.inputEmbeddings(ids), positions, realMask, null);
+        KvCache cache = base.cache();
+        NDArray diagonal = diagonalBlock(m, len);
+        NDArray metaMask = model.metaTokenLogitMask(m);
+        NDArray hidden = base.hidden();
+        List<NDArray> sampledIds = new ArrayList<>();
+        List<NDArray> sampledLogits = new ArrayList<>();
+        List<NDArray> talk = new ArrayList<>();
+        NDArray start = model.metaTokens().startEmbedding(m);
+        NDArray end = model.metaTokens().endEmbedding(m);
+        Shape embShape = new Shape(rows, len, decoder.config().hiddenSize());
+        List<NDArray> maskBlocks = new ArrayList<>();
+        maskBlocks.add(realMask);
+        for (int k = 1; k <= thoughtPasses(); k++) {
+            NDArray emb;
+            if (k == 1) {
+                emb = start.broadcast(embShape);
+            } else if (k <= thoughtLength + 1) {
+                NDArray logits = decoder.logits(hidden).add(metaMask);
+                NDArray chosen = sampler.sample(logits, k - 2).toType(DataType.INT64, false);
+                sampledLogits.add(logits);
+                sampledIds.add(chosen);
+                emb = decoder.embed(chosen);
+            } else if (k == thoughtLength + 2) {
+                emb = end.broadcast(embShape);
+            } else {
+                int s = k - (thoughtLength + 2); // feed x_{i+s}
+                emb = model.inputEmbeddings(shiftLeft(ids, s));
+            }
+            maskBlocks.add(diagonal.broadcast(new Shape(rows, 1, len, len)));
+            NDArray mask = NDArrays.concat(new NDList(maskBlocks), 3);
+            DecoderOutput out = decoder.forward(emb, positions.add(k), mask, cache);
+            cache = out.cache();
+            hidden = out.hidden();
+            if (k >= thoughtLength + 2) {
+                talk.add(hidden);
+            }
+        }
+        NDArray thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
+        NDArray thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
+        return new ThoughtRollout<>(base.hidden(), thoughtIds, thoughtLogits, talk);
+    }
+
+    /** (1, 1, L, L): 0 on the diagonal, masked elsewhere. */
+    private static NDArray diagonalBlock(NDManager m, long len) {
+        int l = Math.toIntExact(len);
+        float[] d = new float[l * l];
+        java.util.Arrays.fill(d, CausalDecoder.MASKED);
+        for (int i = 0; i < l; i++) {
+            d[i * l + i] = 0f;
+        }
+        return m.create(d, new Shape(1, 1, l, l));
+    }
+
+    /** ids shifted left by s: position i holds x_{i+s}; the last s positions repeat the final token (never scored). */
+    static NDArray shiftLeft(NDArray ids, int s) {
+        long len = ids.getShape().get(1);
+        if (s == 0) {
+            return ids;
+        }
+        NDArray head = ids.get(":, " + s + ":");
+        NDArray tail = ids.get(":, -1:").repeat(1, s);
+        return NDArrays.concat(new NDList(head, tail), 1).reshape(ids.getShape().get(0), len);
+    }
+
+    static int[][] toIntMatrix(NDArray a) {
+        int rows = Math.toIntExact(a.getShape().get(0));
+        int cols = Math.toIntExact(a.getShape().get(1));
+        int[] flat = a.toType(DataType.INT32, false).toIntArray();
+        int[][] out = new int[rows][cols];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(flat, r * cols, out[r], 0, cols);
+        }
+        return out;
+    }
+}

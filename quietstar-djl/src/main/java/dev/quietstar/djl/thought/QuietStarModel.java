@@ -1,0 +1,375 @@
+package dev.quietstar.djl.thought;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.io.AtomicFolder;
+import dev.quietstar.core.text.ByteTokenizer;
+import dev.quietstar.core.text.TextTokenizer;
+import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.model.HfTextTokenizer;
+import dev.quietstar.djl.model.HuggingFaceModels;
+import dev.quietstar.djl.model.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A causal decoder equipped for Quiet-STaR: the decoder, the two meta-tokens, the mixing head, the tokenizer and
+ * the configuration, saved and loaded together as a checkpoint folder (DESIGN section 4).
+ *
+ * <p>Checkpoint folder: {@code model.safetensors} (decoder weights in HuggingFace names plus
+ * {@code quietstar.start_embedding}, {@code quietstar.end_embedding} and {@code quietstar.mixing_head.*}),
+ * {@code config.json}, {@code quietstar.json} (Quiet-STaR config, meta-token ids, initialised flag) and
+ * {@code tokenizer.json}. Writes are atomic: a crash never leaves a half-written folder in place.
+ */
+public final class QuietStarModel implements AutoCloseable {
+
+    /** Name of the special token that starts a thought when the tokenizer lacks one of its own. */
+    public static final String START_TOKEN = "<|startofthought|>";
+    /** Name of the special token that ends a thought when the tokenizer lacks one of its own. */
+    public static final String END_TOKEN = "<|endofthought|>";
+    /** Version of the {@code quietstar.json} layout. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final CausalDecoder decoder;
+    private final MetaTokens metaTokens;
+    private final MlpMixingHead mixingHead;
+    private final TextTokenizer tokenizer;
+    private final QuietStarConfig config;
+    private final NDManager manager;
+
+    /**
+     * What {@code quietstar.json} holds.
+     *
+     * @param formatVersion layout version
+     * @param config the Quiet-STaR configuration
+     * @param startTokenId id of the start-of-thought token
+     * @param endTokenId id of the end-of-thought token
+     * @param metaTokensInitialised whether the meta-token embeddings were initialised (a reload never
+     *     re-initialises them)
+     * @param tokenizerType {@code byte-level} or {@code huggingface}
+     * @param appendedTokens tokens appended to a HuggingFace vocabulary, name to id
+     */
+    public record Metadata(@JsonProperty("format_version") int formatVersion,
+            @JsonProperty("config") QuietStarConfig config,
+            @JsonProperty("start_token_id") int startTokenId,
+            @JsonProperty("end_token_id") int endTokenId,
+            @JsonProperty("meta_tokens_initialised") boolean metaTokensInitialised,
+            @JsonProperty("tokenizer_type") String tokenizerType,
+            @JsonProperty("appended_tokens") Map<String, Integer> appendedTokens) {}
+
+    private QuietStarModel(CausalDecoder decoder, MetaTokens metaTokens, MlpMixingHead mixingHead,
+            TextTokenizer tokenizer, QuietStarConfig config, NDManager manager) {
+        this.decoder = decoder;
+        this.metaTokens = metaTokens;
+        this.mixingHead = mixingHead;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.manager = manager;
+    }
+
+    /**
+     * Equips a decoder for Quiet-STaR: finds or appends the two meta-tokens (a vocabulary without them grows by
+     * two rows), initialises them from the embedding of {@code config.metaTokenInit()}, and adds a mixing head whose
+     * last layer is zero.
+     *
+     * @param decoder the decoder; owned by the model from now on (it may be replaced by a grown copy)
+     * @param tokenizer the tokenizer
+     * @param config the configuration
+     * @param seed seed of the mixing head's initialisation
+     * @return the model
+     */
+    public static QuietStarModel create(CausalDecoder decoder, TextTokenizer tokenizer, QuietStarConfig config,
+            long seed) {
+        Objects.requireNonNull(config, "config");
+        OptionalInt start = tokenizer.tokenId(START_TOKEN);
+        OptionalInt end = tokenizer.tokenId(END_TOKEN);
+        CausalDecoder d = decoder;
+        TextTokenizer tok = tokenizer;
+        int startId;
+        int endId;
+        if (start.isPresent() && end.isPresent()) {
+            startId = start.getAsInt();
+            endId = end.getAsInt();
+            if (Math.max(startId, endId) >= d.config().vocabSize()) {
+                throw new IllegalArgumentException("the tokenizer's meta-token ids " + startId + "/" + endId
+                        + " lie outside the model's vocabulary of " + d.config().vocabSize());
+            }
+        } else if (tokenizer instanceof HfTextTokenizer hf) {
+            int v = d.config().vocabSize();
+            startId = v;
+            endId = v + 1;
+            d = decoder.withVocabSize(v + 2);
+            decoder.close();
+            tok = HfTextTokenizer.load(hf.file(), Map.of(START_TOKEN, startId, END_TOKEN, endId));
+        } else {
+            throw new IllegalArgumentException("the tokenizer has no " + START_TOKEN + "/" + END_TOKEN
+                    + " tokens and cannot be extended");
+        }
+        int[] initIds = tok.encode(config.metaTokenInit());
+        NDManager m = d.manager();
+        MetaTokens meta = MetaTokens.initialise(m, d.tokenEmbedding(), initIds, startId, endId,
+                config.metaTokenScale());
+        MlpMixingHead head = MlpMixingHead.initialise(m, d.config().hiddenSize(), seed);
+        return new QuietStarModel(d, meta, head, tok, config, m);
+    }
+
+    /**
+     * Loads a checkpoint folder.
+     *
+     * @param folder the folder
+     * @param device where the weights go
+     * @return the model
+     * @throws IllegalArgumentException naming the missing file or tensor; nothing is half-loaded
+     */
+    public static QuietStarModel load(Path folder, Device device) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("checkpoint folder " + folder + " does not exist");
+        }
+        Path metaFile = folder.resolve("quietstar.json");
+        if (!Files.isRegularFile(metaFile)) {
+            throw new IllegalArgumentException("checkpoint folder " + folder
+                    + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
+        }
+        Metadata meta;
+        try {
+            meta = JSON.readValue(metaFile.toFile(), Metadata.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed quietstar.json in " + folder + ": " + e.getMessage(), e);
+        }
+        if (meta.formatVersion() != FORMAT_VERSION) {
+            throw new IllegalArgumentException("quietstar.json in " + folder + " has format_version "
+                    + meta.formatVersion() + "; this library reads version " + FORMAT_VERSION);
+        }
+        if (!meta.metaTokensInitialised()) {
+            throw new IllegalArgumentException("quietstar.json in " + folder + " says the meta-tokens were never "
+                    + "initialised; the checkpoint is incomplete");
+        }
+        TextTokenizer tok = loadTokenizer(folder, meta);
+        var decoderConfig = HuggingFaceModels.readConfig(folder);
+        CausalDecoder decoder = null;
+        try (NDManager tmp = NDManager.newBaseManager(device)) {
+            Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);
+            NDArray start = tensors.get(MetaTokens.START_NAME);
+            NDArray end = tensors.get(MetaTokens.END_NAME);
+            Shape h = new Shape(decoderConfig.hiddenSize());
+            for (String name : new String[] {MetaTokens.START_NAME, MetaTokens.END_NAME}) {
+                NDArray a = tensors.get(name);
+                if (a == null) {
+                    throw new IllegalArgumentException("checkpoint is missing tensor '" + name + "' with shape " + h);
+                }
+                if (!a.getShape().equals(h)) {
+                    throw new IllegalArgumentException("tensor '" + name + "' has shape " + a.getShape()
+                            + ", expected " + h);
+                }
+            }
+            decoder = CausalDecoder.fromTensors(decoderConfig, device, tensors);
+            NDManager m = decoder.manager();
+            MlpMixingHead head = MlpMixingHead.restore(m, decoderConfig.hiddenSize(), tensors);
+            MetaTokens mt = MetaTokens.restore(m, start, end, meta.startTokenId(), meta.endTokenId(),
+                    meta.config().metaTokenScale());
+            QuietStarModel model = new QuietStarModel(decoder, mt, head, tok, meta.config(), m);
+            model.checkFinite();
+            return model;
+        } catch (RuntimeException e) {
+            if (decoder != null) {
+                decoder.close();
+            }
+            throw e;
+        }
+    }
+
+    private static TextTokenizer loadTokenizer(Path folder, Metadata meta) {
+        Path file = folder.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("checkpoint folder " + folder + " has no tokenizer.json");
+        }
+        if ("byte-level".equals(meta.tokenizerType())) {
+            try {
+                return ByteTokenizer.fromSpecJson(Files.readString(file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+        if ("huggingface".equals(meta.tokenizerType())) {
+            return HfTextTokenizer.load(file, meta.appendedTokens() == null ? Map.of() : meta.appendedTokens());
+        }
+        throw new IllegalArgumentException("quietstar.json: tokenizer_type must be byte-level or huggingface, was "
+                + meta.tokenizerType());
+    }
+
+    /**
+     * Throws when any weight holds NaN or infinity, naming the tensor.
+     *
+     * @throws IllegalStateException naming the first non-finite tensor
+     */
+    public void checkFinite() {
+        for (Map.Entry<String, Parameter> e : parameters().entrySet()) {
+            NDArray a = e.getValue().getArray();
+            try (NDManager tmp = manager.newSubManager()) {
+                NDArray bad = a.isNaN().logicalOr(a.isInfinite()).any();
+                bad.attach(tmp);
+                if (bad.getBoolean()) {
+                    throw new IllegalStateException("weight '" + e.getKey() + "' holds NaN or infinite values");
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the checkpoint folder atomically (temporary folder, then rename over {@code folder}).
+     *
+     * @param folder the destination
+     * @param extra writes further files (for example the training state) into the temporary folder; may be null
+     * @throws IOException when writing fails; an existing folder is then left as it was
+     */
+    public void save(Path folder, AtomicFolder.FolderWriter extra) throws IOException {
+        AtomicFolder.write(folder, tmp -> {
+            Map<String, NDArray> quietstar = new LinkedHashMap<>();
+            try (NDManager scope = manager.newSubManager()) {
+                quietstar.put(MetaTokens.START_NAME, metaTokens.startEmbedding(scope));
+                quietstar.put(MetaTokens.END_NAME, metaTokens.endEmbedding(scope));
+                mixingHead.parameters().forEach((k, v) -> quietstar.put(k, v.getArray()));
+                HuggingFaceModels.write(decoder, tmp, quietstar);
+            }
+            String type;
+            Map<String, Integer> appended = Map.of();
+            if (tokenizer instanceof ByteTokenizer b) {
+                type = "byte-level";
+                Files.writeString(tmp.resolve("tokenizer.json"), b.toSpecJson());
+            } else if (tokenizer instanceof HfTextTokenizer hf) {
+                type = "huggingface";
+                appended = hf.appended();
+                Files.copy(hf.file(), tmp.resolve("tokenizer.json"));
+            } else {
+                throw new IOException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
+            }
+            Metadata meta = new Metadata(FORMAT_VERSION, config, metaTokens.startId(), metaTokens.endId(), true,
+                    type, appended);
+            Files.writeString(tmp.resolve("quietstar.json"), JSON.writeValueAsString(meta));
+            if (extra != null) {
+                extra.writeTo(tmp);
+            }
+        });
+    }
+
+    /**
+     * Input embeddings of token ids, with the learned vectors in place of the meta-tokens' embedding rows.
+     *
+     * @param ids (rows, length) integer ids
+     * @return (rows, length, H)
+     */
+    public NDArray inputEmbeddings(NDArray ids) {
+        NDArray e = decoder.embed(ids);
+        NDManager scope = ids.getManager();
+        NDArray isStart = ids.eq(metaTokens.startId()).toType(DataType.FLOAT32, false).expandDims(-1);
+        NDArray isEnd = ids.eq(metaTokens.endId()).toType(DataType.FLOAT32, false).expandDims(-1);
+        NDArray start = metaTokens.startEmbedding(scope);
+        NDArray end = metaTokens.endEmbedding(scope);
+        return e.add(start.sub(e).mul(isStart)).add(end.sub(e).mul(isEnd));
+    }
+
+    /**
+     * An additive vector that removes the meta-tokens from a distribution: 0 everywhere, -1e10 at their ids.
+     *
+     * @param scope manager of the result
+     * @return (vocab)
+     */
+    public NDArray metaTokenLogitMask(NDManager scope) {
+        float[] mask = new float[decoder.config().vocabSize()];
+        mask[metaTokens.startId()] = -1e10f;
+        mask[metaTokens.endId()] = -1e10f;
+        return scope.create(mask);
+    }
+
+    /**
+     * Every trainable tensor by its checkpoint name: decoder weights, meta-token parameters (stored divided by the
+     * scale) and mixing head.
+     *
+     * @return the parameters
+     */
+    public Map<String, Parameter> parameters() {
+        Map<String, Parameter> all = new LinkedHashMap<>(decoder.parameters());
+        all.putAll(metaTokens.parameters());
+        all.putAll(mixingHead.parameters());
+        return all;
+    }
+
+    /**
+     * The decoder.
+     *
+     * @return the decoder
+     */
+    public CausalDecoder decoder() {
+        return decoder;
+    }
+
+    /**
+     * The meta-tokens.
+     *
+     * @return the meta-tokens
+     */
+    public MetaTokens metaTokens() {
+        return metaTokens;
+    }
+
+    /**
+     * The mixing head.
+     *
+     * @return the head
+     */
+    public MlpMixingHead mixingHead() {
+        return mixingHead;
+    }
+
+    /**
+     * The tokenizer.
+     *
+     * @return the tokenizer
+     */
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /**
+     * The configuration the model was created or saved with.
+     *
+     * @return the configuration
+     */
+    public QuietStarConfig config() {
+        return config;
+    }
+
+    /**
+     * The manager owning every weight.
+     *
+     * @return the manager
+     */
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        if (tokenizer instanceof HfTextTokenizer hf) {
+            hf.close();
+        }
+        decoder.close();
+    }
+}
