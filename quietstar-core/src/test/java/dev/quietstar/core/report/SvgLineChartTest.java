@@ -51,14 +51,15 @@ class SvgLineChartTest {
                 new double[] {0, 0, 0}).build().toSvg();
         assertThat(flat).contains("<polyline").doesNotContain("NaN").doesNotContain("Infinity");
 
-        String none = SvgLineChart.builder().title("none").series("s", new double[] {1}, new double[] {Double.NaN})
-                .build().toSvg();
+        String none = SvgLineChart.builder().title("none")
+                .series("s", new double[] {1}, new double[] {Double.NaN}).build().toSvg();
         assertThat(none).contains("no finite values").doesNotContain("NaN");
     }
 
     @Test
     void ticksAreRoundValuesCoveringTheRange() {
-        assertThat(SvgLineChart.ticks(0.13, 0.91, false)).containsExactly(new double[] {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}, within(1e-12));
+        assertThat(SvgLineChart.ticks(0.13, 0.91, false))
+                .containsExactly(new double[] {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}, within(1e-12));
         assertThat(SvgLineChart.ticks(1, 100, false)).containsExactly(0, 20, 40, 60, 80, 100);
         assertThat(SvgLineChart.ticks(1, 3, true)).containsExactly(1, 2, 3);
         assertThat(SvgLineChart.ticks(1, 3, false)).containsExactly(1.0, 1.5, 2.0, 2.5, 3.0);
