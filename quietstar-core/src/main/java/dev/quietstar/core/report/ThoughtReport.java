@@ -208,7 +208,8 @@ public final class ThoughtReport {
                 Double.isNaN(s.improvedShare()) ? "n/a" : num(100 * s.improvedShare(), "%.1f") + "%");
         row(h, "summary-mean-weight", "mean mixing weight", num(s.meanMixingWeight(), "%.4f"));
         row(h, "summary-hardest-decile", "mean delta on the hardest 10% (" + s.hardestDecileTokens()
-                + " tokens with the lowest base log-prob)", num(s.hardestDecileMeanDelta(), "%+.4f"));
+                + (s.hardestDecileTokens() == 1 ? " token" : " tokens") + " with the lowest base log-prob)",
+                num(s.hardestDecileMeanDelta(), "%+.4f"));
         h.append("</table>\n</section>\n");
     }
 
