@@ -88,8 +88,6 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
         NDArray start = model.metaTokens().startEmbedding(m);
         NDArray end = model.metaTokens().endEmbedding(m);
         Shape embShape = new Shape(rows, len, decoder.config().hiddenSize());
-        List<NDArray> maskBlocks = new ArrayList<>();
-        maskBlocks.add(realMask);
         for (int k = 1; k <= thoughtPasses(); k++) {
             NDArray emb;
             if (k == 1) {
@@ -106,9 +104,8 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 int s = k - (thoughtLength + 2); // feed x_{i+s}
                 emb = model.inputEmbeddings(shiftLeft(ids, s));
             }
-            maskBlocks.add(diagonal.broadcast(new Shape(rows, 1, len, len)));
-            NDArray mask = NDArrays.concat(new NDList(maskBlocks), 3);
-            DecoderOutput out = decoder.forward(emb, positions.add(k), mask, cache);
+            DecoderOutput out = decoder.forward(emb, passPositions(positions, k), passMask(realMask, diagonal, k),
+                    cache);
             cache = out.cache();
             hidden = out.hidden();
             if (k >= thoughtLength + 2) {
@@ -120,8 +117,34 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
         return new ThoughtRollout<>(base.hidden(), thoughtIds, thoughtLogits, talk);
     }
 
+    /**
+     * The additive mask of thought pass k: the real causal/padding block, then k diagonal blocks (a thought token
+     * sees its own position's earlier thought tokens only).
+     *
+     * @param realMask (R, 1, L, L) mask of the base pass
+     * @param diagonal (1, 1, L, L) block from {@link #diagonalBlock}
+     * @param k pass index, 1-based
+     * @return (R, 1, L, (k + 1) L)
+     */
+    static NDArray passMask(NDArray realMask, NDArray diagonal, int k) {
+        Shape s = realMask.getShape();
+        NDArray blocks = diagonal.repeat(3, k).broadcast(new Shape(s.get(0), 1, s.get(2), s.get(3) * k));
+        return NDArrays.concat(new NDList(realMask, blocks), 3);
+    }
+
+    /**
+     * Position ids of thought pass k: the token of pass k at position i sits at i + k.
+     *
+     * @param positions (R, L) base positions
+     * @param k pass index
+     * @return (R, L)
+     */
+    static NDArray passPositions(NDArray positions, int k) {
+        return positions.add(k);
+    }
+
     /** (1, 1, L, L): 0 on the diagonal, masked elsewhere. */
-    private static NDArray diagonalBlock(NDManager m, long len) {
+    static NDArray diagonalBlock(NDManager m, long len) {
         int l = Math.toIntExact(len);
         float[] d = new float[l * l];
         java.util.Arrays.fill(d, CausalDecoder.MASKED);
