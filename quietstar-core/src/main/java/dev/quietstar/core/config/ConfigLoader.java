@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -201,9 +200,7 @@ public final class ConfigLoader {
     }
 
     private static void merge(ObjectNode target, ObjectNode source, String prefix) {
-        Iterator<Map.Entry<String, JsonNode>> it = source.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : source.properties()) {
             String path = prefix + e.getKey();
             JsonNode existing = target.get(e.getKey());
             if (existing == null) {
