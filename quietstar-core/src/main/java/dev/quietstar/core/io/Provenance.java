@@ -48,7 +48,19 @@ public record Provenance(
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** Keeps the notes as an immutable sorted map (null becomes empty) and reads a JSON null config as null. */
+    /**
+     * Keeps the notes as an immutable sorted map (null becomes empty) and reads a JSON null config as null.
+     *
+     * @param createdAt when the artifact was made, ISO-8601 in UTC
+     * @param quietstarVersion the library version that made it
+     * @param javaVersion the Java runtime version
+     * @param os operating system name, version and architecture
+     * @param command the command line or program that made it
+     * @param seed the run's seed
+     * @param config the Quiet-STaR configuration as a JSON tree, or null
+     * @param data a description of the training data
+     * @param notes free-form extra facts
+     */
     public Provenance {
         notes = notes == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(notes));
         if (config != null && config.isNull()) {
