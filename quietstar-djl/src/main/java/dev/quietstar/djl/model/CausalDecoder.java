@@ -4,10 +4,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -324,9 +325,7 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public NDArray embed(NDArray ids) {
         checkIds(ids);
-        NDArray flat = ids.toType(DataType.INT64, false).flatten();
-        NDArray rows = local(tokenEmbedding().get(new NDIndex("{}", flat)), ids.getManager());
-        return rows.reshape(ids.getShape().add(config.hiddenSize()));
+        return lookup(tokenEmbedding(), ids);
     }
 
     /**
@@ -403,8 +402,7 @@ public final class CausalDecoder implements AutoCloseable {
         NDArray cos = null;
         NDArray sin = null;
         if (config.architecture() == Architecture.GPT2) {
-            NDArray pe = local(weight("transformer.wpe.weight").get(new NDIndex("{}", pos.flatten())), m)
-                    .reshape(b, l, config.hiddenSize());
+            NDArray pe = lookup(weight("transformer.wpe.weight"), pos);
             x = x.add(pe);
         } else {
             NDArray[] cs = Rope.cosSin(pos, config.headDim(), config.ropeTheta());
@@ -491,7 +489,7 @@ public final class CausalDecoder implements AutoCloseable {
         long nh = q.getShape().get(1);
         long l = q.getShape().get(2);
         long hd = q.getShape().get(3);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(hd)).add(mask);
+        NDArray scores = Ops.div(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(hd)).add(mask);
         NDArray probs = scores.softmax(-1);
         return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, nh * hd);
     }
@@ -513,22 +511,28 @@ public final class CausalDecoder implements AutoCloseable {
         NDArray mean = x.mean(new int[] {-1}, true);
         NDArray centered = x.sub(mean);
         NDArray var = centered.square().mean(new int[] {-1}, true);
-        return centered.div(var.add(config.normEps()).sqrt()).mul(weight(p + "weight")).add(weight(p + "bias"));
+        return centered.div(Ops.add(var, config.normEps()).sqrt()).mul(weight(p + "weight")).add(weight(p + "bias"));
     }
 
     private NDArray rmsNorm(NDArray x, String name) {
         NDArray ms = x.square().mean(new int[] {-1}, true);
-        return x.div(ms.add(config.normEps()).sqrt()).mul(weight(name));
+        return x.div(Ops.add(ms, config.normEps()).sqrt()).mul(weight(name));
     }
 
     private static NDArray geluTanh(NDArray x) {
         // GPT-2's "gelu_new": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-        return x.mul(inner.tanh().add(1)).mul(0.5);
+        NDArray inner = Ops.mul(x.add(Ops.mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2.0 / Math.PI));
+        return Ops.mul(x.mul(Ops.add(inner.tanh(), 1)), 0.5);
     }
 
     private static NDArray sigmoid(NDArray x) {
-        return x.neg().exp().add(1).pow(-1);
+        return ai.djl.nn.Activation.sigmoid(x);
+    }
+
+    /** Rows of a (rows, H) table for integer ids of any shape, via torch's embedding op (sums gradients of repeats). */
+    private static NDArray lookup(NDArray table, NDArray ids) {
+        PtNDArray idx = (PtNDArray) ids.toType(DataType.INT64, false);
+        return local(JniUtils.embedding(idx, (PtNDArray) table, false), ids.getManager());
     }
 
     /** Moves an array a weight operation created into the caller's manager, so closing that manager frees it. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.quietstar.djl.model.Ops;
 import java.util.Map;
 
 /**
@@ -95,9 +96,9 @@ public final class MetaTokens {
     public static MetaTokens restore(NDManager manager, NDArray startAsUsed, NDArray endAsUsed, int startId,
             int endId, double scale) {
         NDArray s = manager.create(startAsUsed.toType(DataType.FLOAT32, false).toFloatArray(), startAsUsed.getShape())
-                .div(scale);
+                .div((float) scale);
         NDArray e = manager.create(endAsUsed.toType(DataType.FLOAT32, false).toFloatArray(), endAsUsed.getShape())
-                .div(scale);
+                .div((float) scale);
         return new MetaTokens(startId, endId, scale, s, e);
     }
 
@@ -122,7 +123,7 @@ public final class MetaTokens {
     }
 
     private NDArray scaled(Parameter p, NDManager scope) {
-        NDArray a = p.getArray().mul(scale);
+        NDArray a = Ops.mul(p.getArray(), scale);
         a.attach(scope);
         return a;
     }

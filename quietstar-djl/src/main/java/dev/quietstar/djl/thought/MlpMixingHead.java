@@ -120,9 +120,9 @@ public final class MlpMixingHead implements MixingHead<NDArray> {
         NDManager scope = baseHidden.getManager();
         NDArray x = NDArrays.concat(new NDList(baseHidden, thoughtHidden), -1);
         x = linear(x, "0", true, scope);
-        x = x.maximum(0f);
+        x = ai.djl.nn.Activation.relu(x);
         x = linear(x, "2", true, scope);
-        x = x.maximum(0f);
+        x = ai.djl.nn.Activation.relu(x);
         return linear(x, "4", false, scope);
     }
 

@@ -91,7 +91,7 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
         for (int k = 1; k <= thoughtPasses(); k++) {
             NDArray emb;
             if (k == 1) {
-                emb = start.broadcast(embShape);
+                emb = start.reshape(1, 1, -1).repeat(0, rows).repeat(1, len);
             } else if (k <= thoughtLength + 1) {
                 NDArray logits = decoder.logits(hidden).add(metaMask);
                 NDArray chosen = sampler.sample(logits, k - 2).toType(DataType.INT64, false);
@@ -99,7 +99,7 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 sampledIds.add(chosen);
                 emb = decoder.embed(chosen);
             } else if (k == thoughtLength + 2) {
-                emb = end.broadcast(embShape);
+                emb = end.reshape(1, 1, -1).repeat(0, rows).repeat(1, len);
             } else {
                 int s = k - (thoughtLength + 2); // feed x_{i+s}
                 emb = model.inputEmbeddings(shiftLeft(ids, s));

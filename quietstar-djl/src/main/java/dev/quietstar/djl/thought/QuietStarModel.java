@@ -240,6 +240,19 @@ public final class QuietStarModel implements AutoCloseable {
      * @throws IOException when writing fails; an existing folder is then left as it was
      */
     public void save(Path folder, AtomicFolder.FolderWriter extra) throws IOException {
+        save(folder, config, extra);
+    }
+
+    /**
+     * Writes the checkpoint folder atomically with a given configuration in {@code quietstar.json} (a trainer
+     * records the configuration it trained with).
+     *
+     * @param folder the destination
+     * @param savedConfig the configuration to record
+     * @param extra writes further files into the temporary folder; may be null
+     * @throws IOException when writing fails; an existing folder is then left as it was
+     */
+    public void save(Path folder, QuietStarConfig savedConfig, AtomicFolder.FolderWriter extra) throws IOException {
         AtomicFolder.write(folder, tmp -> {
             Map<String, NDArray> quietstar = new LinkedHashMap<>();
             try (NDManager scope = manager.newSubManager()) {
@@ -260,7 +273,7 @@ public final class QuietStarModel implements AutoCloseable {
             } else {
                 throw new IOException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
             }
-            Metadata meta = new Metadata(FORMAT_VERSION, config, metaTokens.startId(), metaTokens.endId(), true,
+            Metadata meta = new Metadata(FORMAT_VERSION, savedConfig, metaTokens.startId(), metaTokens.endId(), true,
                     type, appended);
             Files.writeString(tmp.resolve("quietstar.json"), JSON.writeValueAsString(meta));
             if (extra != null) {

@@ -9,6 +9,7 @@ import dev.quietstar.api.RewardEstimator;
 import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.model.Ops;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -108,15 +109,15 @@ public final class QuietStarObjective {
             talkOfficialSum += nz.getFloat();
         }
         NDArray baseNz = nonZeroMean(baseNll);
-        NDArray nllLoss = baseNz.mul(config.baseLossWeight()).add(talkNllSum.mul(config.talkLossWeight() / t));
+        NDArray nllLoss = Ops.mul(baseNz, config.baseLossWeight()).add(Ops.mul(talkNllSum, config.talkLossWeight() / t));
 
         RewardEstimate<NDArray> est = rewards.estimate(NDArrays.stack(new NDList(talkTokRewarded), 0),
                 NDArrays.stack(new NDList(baseTokRewarded), 0), config.thoughtsPerPosition());
-        NDArray thoughtLogp = rollout.thoughtLogits().div(config.reinforceTemperature()).logSoftmax(-1)
+        NDArray thoughtLogp = Ops.div(rollout.thoughtLogits(), config.reinforceTemperature()).logSoftmax(-1)
                 .gather(rollout.thoughtIds().expandDims(-1), 3).squeeze(-1);
         NDArray advantage = est.advantages().stopGradient().expandDims(-1);
         NDArray policy = thoughtLogp.get(":, 0:" + rewarded + ", :").mul(advantage).neg().mean();
-        NDArray total = nllLoss.add(policy.mul(config.policyWeight()));
+        NDArray total = nllLoss.add(Ops.mul(policy, config.policyWeight()));
 
         NDArray rewardValid = real.get(":, 1:" + (1 + rewarded));
         double validCount = Math.max(1, rewardValid.sum().getFloat());
@@ -131,7 +132,7 @@ public final class QuietStarObjective {
 
     /** The official reduction: sum / number of non-zero entries (0 when every entry is 0). */
     static NDArray nonZeroMean(NDArray nll) {
-        NDArray count = nll.neq(0).toType(DataType.FLOAT32, false).sum().maximum(1f);
+        NDArray count = Ops.max(nll.neq(0).toType(DataType.FLOAT32, false).sum(), 1);
         return nll.sum().div(count);
     }
 

@@ -33,7 +33,7 @@ public final class ThoughtSamplers {
             Shape s = logits.getShape();
             long v = s.get(s.dimension() - 1);
             long rows = s.size() / v;
-            NDArray probs = logits.stopGradient().div(temperature).softmax(-1);
+            NDArray probs = logits.stopGradient().div((float) temperature).softmax(-1);
             float[] p = probs.toFloatArray();
             long[] ids = new long[Math.toIntExact(rows)];
             for (int r = 0; r < rows; r++) {
