@@ -389,21 +389,18 @@ public final class CausalDecoder implements AutoCloseable {
             throw new IllegalArgumentException("attention mask must have shape (batch, 1, length, cached + length) = "
                     + expectedMask + ", was " + mask.getShape());
         }
-        long maxPos = positionIds.max().toType(DataType.INT64, false).getLong();
-        long minPos = positionIds.min().toType(DataType.INT64, false).getLong();
-        if (minPos < 0 || maxPos >= config.maxPositions()) {
-            throw new IllegalArgumentException("position ids must be in 0.." + (config.maxPositions() - 1)
-                    + " (the model's max positions), were " + minPos + ".." + maxPos
-                    + ": the sequence plus thoughts is longer than the model's context");
-        }
-        NDManager m = inputEmbeds.getManager();
+        checkPositions(positionIds);
         NDArray pos = positionIds.toType(DataType.INT64, false);
-        NDArray x = inputEmbeds;
+        return layers(inputEmbeds, pos, dense(mask, past));
+    }
+
+    /** Runs every block and the final norm; returns the hidden states and the keys/values each layer kept. */
+    private DecoderOutput layers(NDArray embeddings, NDArray pos, Attend attend) {
+        NDArray x = embeddings;
         NDArray cos = null;
         NDArray sin = null;
         if (config.architecture() == Architecture.GPT2) {
-            NDArray pe = lookup(weight("transformer.wpe.weight"), pos);
-            x = x.add(pe);
+            x = x.add(lookup(weight("transformer.wpe.weight"), pos));
         } else {
             NDArray[] cs = Rope.cosSin(pos, config.headDim(), config.ropeTheta());
             cos = cs[0];
@@ -412,11 +409,9 @@ public final class CausalDecoder implements AutoCloseable {
         List<NDArray> keys = new ArrayList<>();
         List<NDArray> values = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
-            NDArray pk = past == null ? null : past.keys().get(i);
-            NDArray pv = past == null ? null : past.values().get(i);
             NDArray[] out = config.architecture() == Architecture.GPT2
-                    ? gpt2Block(i, x, mask, pk, pv)
-                    : llamaBlock(i, x, mask, pk, pv, cos, sin);
+                    ? gpt2Block(i, x, attend)
+                    : llamaBlock(i, x, attend, cos, sin);
             x = out[0];
             keys.add(out[1]);
             values.add(out[2]);
@@ -427,7 +422,86 @@ public final class CausalDecoder implements AutoCloseable {
         return new DecoderOutput(hidden, new KvCache(keys, values));
     }
 
-    private NDArray[] gpt2Block(int i, NDArray x, NDArray mask, NDArray pastK, NDArray pastV) {
+    /**
+     * One pass of parallel thought generation with element-wise diagonal attention (DESIGN section 3.2, the
+     * memory-saving variant): every query at position i attends densely to the real keys (under {@code realMask})
+     * and, through per-position dot products, to the keys of its own position in each earlier thought pass and in
+     * this pass. Costs O(L * k * d) for the thought part instead of the O(L^2 * k * d) of a dense mask over all
+     * passes, and gives the same numbers as {@link #forward(NDArray, NDArray, NDArray, KvCache)} with the dense
+     * block-diagonal mask.
+     *
+     * @param inputEmbeds (R, L, H) the tokens of this pass, one per position
+     * @param positionIds (R, L) their positions
+     * @param realMask (R, 1, L, L) the base pass's causal/padding mask
+     * @param cache the real keys (base pass) and the keys of the earlier thought passes
+     * @return hidden states and the cache extended with this pass
+     */
+    public ThoughtPassOutput forwardThoughtPass(NDArray inputEmbeds, NDArray positionIds, NDArray realMask,
+            ThoughtCache cache) {
+        long len = inputEmbeds.getShape().get(1);
+        if (cache.real().length() != len) {
+            throw new IllegalArgumentException("the real cache holds " + cache.real().length()
+                    + " positions, the thought pass has " + len);
+        }
+        checkPositions(positionIds);
+        int groups = config.heads() / config.kvHeads();
+        DecoderOutput out = layers(inputEmbeds, positionIds.toType(DataType.INT64, false), (i, q, k, v) -> {
+            NDArray kr = repeatKv(cache.real().keys().get(i), groups);
+            NDArray vr = repeatKv(cache.real().values().get(i), groups);
+            double scale = Math.sqrt(q.getShape().get(3));
+            NDArray realScores = Ops.div(q.matMul(kr.transpose(0, 1, 3, 2)), scale).add(realMask);
+            List<NDArray> passKeys = new ArrayList<>();
+            List<NDArray> passValues = new ArrayList<>();
+            for (KvCache pass : cache.passes()) {
+                passKeys.add(repeatKv(pass.keys().get(i), groups));
+                passValues.add(repeatKv(pass.values().get(i), groups));
+            }
+            passKeys.add(repeatKv(k, groups));
+            passValues.add(repeatKv(v, groups));
+            NDArray kd = NDArrays.stack(new ai.djl.ndarray.NDList(passKeys), 3); // (R, nh, L, P, hd)
+            NDArray vd = NDArrays.stack(new ai.djl.ndarray.NDList(passValues), 3);
+            NDArray diagScores = Ops.div(q.expandDims(3).mul(kd).sum(new int[] {4}), scale); // (R, nh, L, P)
+            NDArray probs = NDArrays.concat(new ai.djl.ndarray.NDList(realScores, diagScores), 3).softmax(-1);
+            NDArray pReal = probs.get(":, :, :, 0:" + len);
+            NDArray pDiag = probs.get(":, :, :, " + len + ":");
+            NDArray ctx = pReal.matMul(vr).add(pDiag.expandDims(-1).mul(vd).sum(new int[] {3}));
+            Shape s = ctx.getShape();
+            NDArray merged = ctx.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+            return new NDArray[] {merged, k, v};
+        });
+        List<KvCache> passes = new ArrayList<>(cache.passes());
+        passes.add(out.cache());
+        return new ThoughtPassOutput(out.hidden(), new ThoughtCache(cache.real(), passes));
+    }
+
+    private void checkPositions(NDArray positionIds) {
+        long maxPos = positionIds.max().toType(DataType.INT64, false).getLong();
+        long minPos = positionIds.min().toType(DataType.INT64, false).getLong();
+        if (minPos < 0 || maxPos >= config.maxPositions()) {
+            throw new IllegalArgumentException("position ids must be in 0.." + (config.maxPositions() - 1)
+                    + " (the model's max positions), were " + minPos + ".." + maxPos
+                    + ": the sequence plus thoughts is longer than the model's context");
+        }
+    }
+
+    /** Attention of one layer given its queries and new keys/values: returns {context, keys to keep, values}. */
+    @FunctionalInterface
+    private interface Attend {
+        NDArray[] apply(int layer, NDArray q, NDArray k, NDArray v);
+    }
+
+    private Attend dense(NDArray mask, KvCache past) {
+        int groups = config.heads() / config.kvHeads();
+        return (i, q, k, v) -> {
+            if (past != null) {
+                k = NDArrays.concat(new ai.djl.ndarray.NDList(past.keys().get(i), k), 2);
+                v = NDArrays.concat(new ai.djl.ndarray.NDList(past.values().get(i), v), 2);
+            }
+            return new NDArray[] {attention(q, repeatKv(k, groups), repeatKv(v, groups), mask), k, v};
+        };
+    }
+
+    private NDArray[] gpt2Block(int i, NDArray x, Attend attend) {
         String p = "transformer.h." + i + ".";
         long b = x.getShape().get(0);
         long l = x.getShape().get(1);
@@ -439,20 +513,15 @@ public final class CausalDecoder implements AutoCloseable {
         NDArray q = qkv.get(":, :, 0:" + h).reshape(b, l, nh, hd).transpose(0, 2, 1, 3);
         NDArray k = qkv.get(":, :, " + h + ":" + 2 * h).reshape(b, l, nh, hd).transpose(0, 2, 1, 3);
         NDArray v = qkv.get(":, :, " + 2 * h + ":").reshape(b, l, nh, hd).transpose(0, 2, 1, 3);
-        if (pastK != null) {
-            k = NDArrays.concat(new ai.djl.ndarray.NDList(pastK, k), 2);
-            v = NDArrays.concat(new ai.djl.ndarray.NDList(pastV, v), 2);
-        }
-        NDArray attn = attention(q, k, v, mask).matMul(weight(p + "attn.c_proj.weight"))
-                .add(weight(p + "attn.c_proj.bias"));
+        NDArray[] ctx = attend.apply(i, q, k, v);
+        NDArray attn = ctx[0].matMul(weight(p + "attn.c_proj.weight")).add(weight(p + "attn.c_proj.bias"));
         NDArray x1 = x.add(attn);
         NDArray f = layerNorm(x1, p + "ln_2.").matMul(weight(p + "mlp.c_fc.weight")).add(weight(p + "mlp.c_fc.bias"));
         f = geluTanh(f).matMul(weight(p + "mlp.c_proj.weight")).add(weight(p + "mlp.c_proj.bias"));
-        return new NDArray[] {x1.add(f), k, v};
+        return new NDArray[] {x1.add(f), ctx[1], ctx[2]};
     }
 
-    private NDArray[] llamaBlock(int i, NDArray x, NDArray mask, NDArray pastK, NDArray pastV, NDArray cos,
-            NDArray sin) {
+    private NDArray[] llamaBlock(int i, NDArray x, Attend attend, NDArray cos, NDArray sin) {
         String p = "model.layers." + i + ".";
         long b = x.getShape().get(0);
         long l = x.getShape().get(1);
@@ -468,19 +537,14 @@ public final class CausalDecoder implements AutoCloseable {
                 .transpose(0, 2, 1, 3);
         q = Rope.apply(q, cos, sin);
         k = Rope.apply(k, cos, sin);
-        if (pastK != null) {
-            k = NDArrays.concat(new ai.djl.ndarray.NDList(pastK, k), 2);
-            v = NDArrays.concat(new ai.djl.ndarray.NDList(pastV, v), 2);
-        }
-        NDArray ka = repeatKv(k, nh / nkv);
-        NDArray va = repeatKv(v, nh / nkv);
-        NDArray attn = linear(attention(q, ka, va, mask), p + "self_attn.o_proj", false);
+        NDArray[] ctx = attend.apply(i, q, k, v);
+        NDArray attn = linear(ctx[0], p + "self_attn.o_proj", false);
         NDArray x1 = x.add(attn);
         NDArray n = rmsNorm(x1, p + "post_attention_layernorm.weight");
         NDArray gate = linear(n, p + "mlp.gate_proj", false);
         NDArray up = linear(n, p + "mlp.up_proj", false);
         NDArray act = gate.mul(sigmoid(gate)).mul(up);
-        return new NDArray[] {x1.add(linear(act, p + "mlp.down_proj", false)), k, v};
+        return new NDArray[] {x1.add(linear(act, p + "mlp.down_proj", false)), ctx[1], ctx[2]};
     }
 
     /** Scaled dot-product attention; q (b, nh, l, hd), k and v (b, nh, K, hd), mask (b, 1, l, K). */

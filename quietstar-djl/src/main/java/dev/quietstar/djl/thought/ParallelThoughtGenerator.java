@@ -13,6 +13,8 @@ import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.DecoderOutput;
 import dev.quietstar.djl.model.KvCache;
 import dev.quietstar.djl.model.Masks;
+import dev.quietstar.djl.model.ThoughtCache;
+import dev.quietstar.djl.model.ThoughtPassOutput;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,9 +36,35 @@ import java.util.List;
  */
 public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray> {
 
+    /** How thought tokens attend to their own position's earlier thought tokens. */
+    public enum AttentionLayout {
+        /**
+         * One dense additive mask over all keys: the real block followed by one diagonal block per pass. The
+         * reference semantics; memory and time grow as O(L^2 * k) at pass k.
+         */
+        DENSE,
+        /**
+         * Dense attention over the real keys only, plus per-position dot products with the same position's thought
+         * keys: O(L^2 + L * k) at pass k, same numbers as {@link #DENSE}. The default.
+         */
+        DIAGONAL
+    }
+
     private final QuietStarModel model;
     private final int thoughtLength;
     private final int lookahead;
+    private final AttentionLayout layout;
+
+    /**
+     * Creates the generator with element-wise diagonal attention.
+     *
+     * @param model the model
+     * @param thoughtLength sampled tokens per thought (n)
+     * @param lookahead true tokens scored after each thought (T)
+     */
+    public ParallelThoughtGenerator(QuietStarModel model, int thoughtLength, int lookahead) {
+        this(model, thoughtLength, lookahead, AttentionLayout.DIAGONAL);
+    }
 
     /**
      * Creates the generator.
@@ -44,11 +72,13 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
      * @param model the model
      * @param thoughtLength sampled tokens per thought (n)
      * @param lookahead true tokens scored after each thought (T)
+     * @param layout how thought attention is computed
      */
-    public ParallelThoughtGenerator(QuietStarModel model, int thoughtLength, int lookahead) {
+    public ParallelThoughtGenerator(QuietStarModel model, int thoughtLength, int lookahead, AttentionLayout layout) {
         this.model = model;
         this.thoughtLength = thoughtLength;
         this.lookahead = lookahead;
+        this.layout = java.util.Objects.requireNonNull(layout, "layout");
     }
 
     /**
@@ -79,7 +109,8 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
         NDArray positions = m.arange(0, len).toType(DataType.INT64, false).reshape(1, len).repeat(0, rows);
         DecoderOutput base = decoder.forward(model.inputEmbeddings(ids), positions, realMask, null);
         KvCache cache = base.cache();
-        NDArray diagonal = diagonalBlock(m, len);
+        ThoughtCache thoughtCache = new ThoughtCache(base.cache(), List.of());
+        NDArray diagonal = layout == AttentionLayout.DENSE ? diagonalBlock(m, len) : null;
         NDArray metaMask = model.metaTokenLogitMask(m);
         NDArray hidden = base.hidden();
         List<NDArray> sampledIds = new ArrayList<>();
@@ -104,10 +135,17 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 int s = k - (thoughtLength + 2); // feed x_{i+s}
                 emb = model.inputEmbeddings(shiftLeft(ids, s));
             }
-            DecoderOutput out = decoder.forward(emb, passPositions(positions, k), passMask(realMask, diagonal, k),
-                    cache);
-            cache = out.cache();
-            hidden = out.hidden();
+            if (layout == AttentionLayout.DENSE) {
+                DecoderOutput out = decoder.forward(emb, passPositions(positions, k),
+                        passMask(realMask, diagonal, k), cache);
+                cache = out.cache();
+                hidden = out.hidden();
+            } else {
+                ThoughtPassOutput out = decoder.forwardThoughtPass(emb, passPositions(positions, k), realMask,
+                        thoughtCache);
+                thoughtCache = out.cache();
+                hidden = out.hidden();
+            }
             if (k >= thoughtLength + 2) {
                 talk.add(hidden);
             }

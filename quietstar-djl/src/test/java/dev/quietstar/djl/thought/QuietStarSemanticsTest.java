@@ -96,8 +96,8 @@ class QuietStarSemanticsTest {
             int[][][] forced = TinyModels.randomThoughts(IDS.length, L, N, 9);
             NDArray ids = TinyModels.ids(m, IDS);
             NDArray attn = TinyModels.ids(m, ATTN);
-            ThoughtRollout<NDArray> parallel = new ParallelThoughtGenerator(model, N, T)
-                    .generate(ids, attn, ThoughtSamplers.forced(forced));
+            ThoughtRollout<NDArray> parallel = new ParallelThoughtGenerator(model, N, T,
+                    ParallelThoughtGenerator.AttentionLayout.DENSE).generate(ids, attn, ThoughtSamplers.forced(forced));
             ThoughtRollout<NDArray> sequential = sequentialRollout(model, forced);
 
             assertClose(parallel.thoughtIds().toType(DataType.INT64, false), sequential.thoughtIds(), 0);
@@ -221,6 +221,35 @@ class QuietStarSemanticsTest {
         float[] e = expected.toType(DataType.FLOAT32, false).toFloatArray();
         for (int i = 0; i < a.length; i++) {
             assertThat((double) a[i]).as("element %d of %s", i, actual.getShape()).isCloseTo(e[i], within(tol));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void e_elementWiseDiagonalAttentionEqualsTheDenseMask(String arch) {
+        try (QuietStarModel model = model(arch, 4)) {
+            TinyModels.randomiseHead(model, 6);
+            int[][][] forced = TinyModels.randomThoughts(IDS.length, L, N, 10);
+            NDArray ids = TinyModels.ids(m, IDS);
+            NDArray attn = TinyModels.ids(m, ATTN);
+            ThoughtRollout<NDArray> dense = new ParallelThoughtGenerator(model, N, T,
+                    ParallelThoughtGenerator.AttentionLayout.DENSE).generate(ids, attn, ThoughtSamplers.forced(forced));
+            ThoughtRollout<NDArray> diagonal = new ParallelThoughtGenerator(model, N, T,
+                    ParallelThoughtGenerator.AttentionLayout.DIAGONAL)
+                    .generate(ids, attn, ThoughtSamplers.forced(forced));
+            assertClose(diagonal.baseHidden(), dense.baseHidden(), 1e-6);
+            for (int s = 0; s < T; s++) {
+                assertClose(diagonal.talkHidden().get(s), dense.talkHidden().get(s), 1e-5);
+            }
+            assertClose(diagonal.thoughtLogits(), dense.thoughtLogits(), 1e-4);
+            QuietStarObjective objective = new QuietStarObjective(model, CONFIG, new ReinforceRewardEstimator());
+            ObjectiveResult a = objective.evaluate(dense, ids, attn);
+            ObjectiveResult b = objective.evaluate(diagonal, ids, attn);
+            assertClose(b.total(), a.total(), 1e-5);
+            assertClose(b.policy(), a.policy(), 1e-5);
+            for (int s = 0; s < T; s++) {
+                assertClose(b.talkNll().get(s), a.talkNll().get(s), 1e-5);
+            }
         }
     }
 
