@@ -128,8 +128,13 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
      */
     static NDArray passMask(NDArray realMask, NDArray diagonal, int k) {
         Shape s = realMask.getShape();
-        NDArray blocks = diagonal.repeat(3, k).broadcast(new Shape(s.get(0), 1, s.get(2), s.get(3) * k));
-        return NDArrays.concat(new NDList(realMask, blocks), 3);
+        NDArray one = diagonal.broadcast(new Shape(s.get(0), 1, s.get(2), s.get(3)));
+        NDList blocks = new NDList(k + 1);
+        blocks.add(realMask);
+        for (int i = 0; i < k; i++) {
+            blocks.add(one);
+        }
+        return NDArrays.concat(blocks, 3);
     }
 
     /**
