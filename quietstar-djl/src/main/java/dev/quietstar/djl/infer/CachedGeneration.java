@@ -190,6 +190,7 @@ final class CachedGeneration {
      * @param thoughtSamplers overrides the thought sampler, or null
      * @return one result per prompt
      */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     List<GenerationResult> run(List<String> prompts, GenerationOptions options, Consumer<TokenTrace> onToken,
             StepObserver observer, ThoughtSamplerFactory thoughtSamplers) {
         int[][] promptIds = encodePrompts(prompts, options);

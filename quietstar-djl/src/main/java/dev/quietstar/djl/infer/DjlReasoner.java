@@ -186,6 +186,7 @@ public final class DjlReasoner implements Reasoner {
      * @return per-token log-probabilities, mixing weights and thoughts
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
         checkOpen();
         Objects.requireNonNull(sampling, "sampling");

@@ -83,7 +83,7 @@ class BatchAndConcurrencyTest {
         DjlReasoner r = DjlReasoner.wrap(model);
         List<GenerationOptions> jobs = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            jobs.add(GenerationOptions.defaults(6).withOutput(new Sampling(1.0, 40, 0.95, 1000 + i)));
+            jobs.add(GenerationOptions.defaults(4).withOutput(new Sampling(1.0, 40, 0.95, 1000 + i)));
         }
         List<String> prompts = List.of("one", "two two", "three 3", "four!");
         List<GenerationResult> sequential = new ArrayList<>();

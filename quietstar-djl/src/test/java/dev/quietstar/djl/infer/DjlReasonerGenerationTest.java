@@ -47,6 +47,7 @@ class DjlReasonerGenerationTest {
     }
 
     /** Greedy decoding of the base model that recomputes the whole sequence for every token (meta-tokens masked). */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     private static List<Integer> plainGreedy(QuietStarModel model, String prompt, int tokens) {
         List<Integer> seq = new ArrayList<>();
         for (int id : CachedGeneration.withDocumentStart(model.tokenizer(), model.tokenizer().encode(prompt))) {
@@ -174,6 +175,17 @@ class DjlReasonerGenerationTest {
                     .withThoughtSampling(ThoughtSampling.GREEDY);
             assertThat(r.generate("seed", greedyThoughts.withOutput(new Sampling(0.7, 1, 1, 5))).tokenIds())
                     .isEqualTo(r.generate("seed", greedyThoughts).tokenIds());
+        }
+    }
+
+    @Test
+    void restoresTheCallersGradientModeAndLeavesNoGraph() {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+        try (DjlReasoner r = DjlReasoner.wrap(randomHead)) {
+            r.generate("grad", GenerationOptions.defaults(3));
+            assertThat(ai.djl.pytorch.jni.JniUtils.isGradMode()).isTrue();
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         }
     }
 

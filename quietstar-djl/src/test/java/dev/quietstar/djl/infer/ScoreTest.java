@@ -42,6 +42,7 @@ class ScoreTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     void withARandomHeadThinkingChangesTheScoresAndTotalsMatchTheTrainingObjective() {
         DjlEngines.pytorch();
         try (QuietStarModel model = InferFixtures.model(8, 3, 64, true)) {

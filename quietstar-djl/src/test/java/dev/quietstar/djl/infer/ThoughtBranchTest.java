@@ -73,6 +73,7 @@ class ThoughtBranchTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     void cachedBranchEqualsParallelTalkZeroAtTheLastPosition() {
         int[] prefix = {256, 'h', 'e', 'l', 'l', 'o', ' '};
         int len = prefix.length;
@@ -93,6 +94,7 @@ class ThoughtBranchTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     void tokenByTokenCacheGivesTheSameMixedLogits() {
         int[] prefix = {256, 'a', '+', 'b', '=', 'c'};
         int len = prefix.length;
@@ -114,6 +116,7 @@ class ThoughtBranchTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     void leftPaddedBatchRowEqualsParallelForward() {
         int[] shortPrefix = {256, 'x', 'y'};
         int[] longPrefix = {256, 'l', 'o', 'n', 'g', 'e', 'r'};
