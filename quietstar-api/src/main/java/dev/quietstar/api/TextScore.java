@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Per-token log-probabilities of a text with and without thinking: which tokens did thinking help.
  *
- * @param tokenIds the scored tokens (the first token of the text is context, not scored)
+ * @param tokenIds the scored tokens (the first token of the sequence is context, not scored: the document-start
+ *     token when the model's tokenizer has one, else the text's first token)
  * @param tokens each scored token's text
  * @param baseLogProbs log p(token | prefix) under the base model
  * @param thinkLogProbs log p(token | prefix, thought) under think-then-talk

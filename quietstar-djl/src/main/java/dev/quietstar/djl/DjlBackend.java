@@ -1,7 +1,11 @@
 package dev.quietstar.djl;
 
+import ai.djl.Device;
+import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.djl.infer.DjlReasoner;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -11,7 +15,7 @@ import java.util.Set;
 public final class DjlBackend implements QuietStarBackend {
 
     /** What the code of this backend implements so far. */
-    static final Set<Capability> CAPABILITIES = EnumSet.noneOf(Capability.class);
+    static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.INFER);
 
     DjlBackend() {}
 
@@ -23,5 +27,16 @@ public final class DjlBackend implements QuietStarBackend {
     @Override
     public Set<Capability> capabilities() {
         return DjlBackendProvider.withGpu(CAPABILITIES);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Loads the checkpoint on the CPU and returns a {@link DjlReasoner} that owns it.
+     */
+    @Override
+    public Reasoner openReasoner(Path checkpoint) {
+        DjlEngines.pytorch();
+        return DjlReasoner.open(checkpoint, Device.cpu());
     }
 }

@@ -1,0 +1,283 @@
+package dev.quietstar.djl.infer;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.quietstar.api.GenerationOptions;
+import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.TextScore;
+import dev.quietstar.api.ThoughtRollout;
+import dev.quietstar.api.ThoughtSampler;
+import dev.quietstar.api.TokenTrace;
+import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.text.TextTokenizer;
+import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.thought.MlpMixingHead;
+import dev.quietstar.djl.thought.ParallelThoughtGenerator;
+import dev.quietstar.djl.thought.QuietStarModel;
+import dev.quietstar.djl.thought.ThoughtSamplers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Think-then-talk generation and scoring with a Quiet-STaR model on DJL (DESIGN section 3.7).
+ *
+ * <p>Generation keeps the key/value cache of the real tokens. Before an output token, when the
+ * {@link dev.quietstar.api.ThinkingPolicy} says so, a {@link ThoughtBranch} feeds the start-of-thought token,
+ * {@code thoughtLength} sampled tokens and the end-of-thought token on top of that cache; the mixing head blends the
+ * hidden state after the thought with the last real one, w = head([h_base; h_after]), and the output token is chosen
+ * from {@code lm_head((1 - w) h_base + w h_after)} with the meta-tokens masked out. The branch is dropped and the
+ * chosen token is appended to the real cache with one single-token forward: a step costs thoughtLength + 3
+ * single-token forwards with thinking and one without, never a recomputation of the sequence. Prompts start with
+ * the token every training document starts with (the tokenizer's BOS, else its EOS).
+ *
+ * <p>Output tokens follow {@link GenerationOptions#output()} (greedy, temperature, top-k, top-p, seeded); thought
+ * tokens are drawn at the model's thought temperature (1 as in training) or greedily. Each call seeds its own
+ * random sources from the output sampling seed, so a seeded call always gives the same result.
+ *
+ * <p>Thread safety: {@code generate}, {@link #generateBatch} and {@code score} may run concurrently on one reasoner
+ * from several threads: each call has its own cache, native memory scope and random sources, and only reads the
+ * weights; autograd is turned off on the calling thread for the duration of the call and restored afterwards.
+ * Not thread-safe: {@link #close()} while calls run, and changing the model's weights (training, loading) while
+ * calls run. The {@link dev.quietstar.api.ThinkingPolicy} and the token callback are called on the calling thread.
+ */
+public final class DjlReasoner implements Reasoner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlReasoner.class);
+
+    private final QuietStarModel model;
+    private final boolean ownsModel;
+    private final CachedGeneration generation;
+    private volatile boolean closed;
+
+    private DjlReasoner(QuietStarModel model, boolean ownsModel) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.ownsModel = ownsModel;
+        this.generation = new CachedGeneration(model);
+    }
+
+    /**
+     * Loads a checkpoint folder; the reasoner owns the model and frees it on {@link #close()}.
+     *
+     * @param checkpoint the checkpoint folder
+     * @param device where the weights go
+     * @return the reasoner
+     * @throws IllegalArgumentException naming what is missing or malformed in the folder
+     */
+    public static DjlReasoner open(Path checkpoint, Device device) {
+        QuietStarModel model = QuietStarModel.load(checkpoint, device);
+        LOG.debug("loaded {} for inference on {}", checkpoint, device);
+        return new DjlReasoner(model, true);
+    }
+
+    /**
+     * Serves a model the caller keeps owning: {@link #close()} leaves it open.
+     *
+     * @param model the model
+     * @return the reasoner
+     */
+    public static DjlReasoner wrap(QuietStarModel model) {
+        return new DjlReasoner(model, false);
+    }
+
+    /**
+     * The model this reasoner runs.
+     *
+     * @return the model
+     */
+    public QuietStarModel model() {
+        return model;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException for an empty prompt, a prompt that with {@code maxNewTokens} and one thought
+     *     does not fit the model's context, or a stop string the tokenizer cannot represent
+     */
+    @Override
+    public GenerationResult generate(String prompt, GenerationOptions options) {
+        return generate(prompt, options, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException for an empty prompt, a prompt that with {@code maxNewTokens} and one thought
+     *     does not fit the model's context, or a stop string the tokenizer cannot represent
+     */
+    @Override
+    public GenerationResult generate(String prompt, GenerationOptions options, Consumer<TokenTrace> onToken) {
+        Objects.requireNonNull(options, "options");
+        return run(singlePrompt(prompt), options, onToken, null, null).get(0);
+    }
+
+    /**
+     * Generates continuations of several prompts at once, left-padded to a common length with the padding hidden
+     * by the attention masks and each row's position ids counting its own tokens only.
+     *
+     * <p>Row i equals {@code generate(prompts.get(i), options)} (the output seed seeds every row the same way), up
+     * to floating-point summation order. Rows stop independently; the batch runs until every row stopped.
+     *
+     * @param prompts non-empty prompts
+     * @param options generation options shared by all rows
+     * @return one result per prompt, in order
+     * @throws IllegalArgumentException as {@link #generate(String, GenerationOptions)}, naming the prompt's index
+     */
+    public List<GenerationResult> generateBatch(List<String> prompts, GenerationOptions options) {
+        Objects.requireNonNull(options, "options");
+        return run(prompts, options, null, null, null);
+    }
+
+    /**
+     * Generation with test hooks: a step observer and a thought sampler override.
+     *
+     * @param prompts the prompts
+     * @param options the options
+     * @param onToken row 0's token callback, or null
+     * @param observer sees the real cache before every step, or null
+     * @param samplers overrides the thought sampler, or null
+     * @return one result per prompt
+     */
+    List<GenerationResult> run(List<String> prompts, GenerationOptions options, Consumer<TokenTrace> onToken,
+            CachedGeneration.StepObserver observer, CachedGeneration.ThoughtSamplerFactory samplers) {
+        checkOpen();
+        long startNanos = System.nanoTime();
+        List<GenerationResult> results = generation.run(prompts, options, onToken, observer, samplers);
+        if (LOG.isDebugEnabled()) {
+            int tokens = results.stream().mapToInt(r -> r.tokenIds().size()).sum();
+            LOG.debug("generated {} tokens for {} prompt(s) in {} ms", tokens, prompts.size(),
+                    (System.nanoTime() - startNanos) / 1_000_000);
+        }
+        return results;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Thoughts are drawn as the model's configuration says (sampled at its thought temperature by default) with
+     * seed 0, so the score of a text repeats; see {@link #score(String, ThoughtSampling, long)}.
+     */
+    @Override
+    public TextScore score(String text) {
+        return score(text, model.config().thoughtSampling(), 0L);
+    }
+
+    /**
+     * Scores every token of a text with and without thinking, through the parallel path of the training forward
+     * without gradient: one thought after every position, then for the token x_{i+1} the base log-probability
+     * log softmax(lm_head(h_base(i)))[x_{i+1}] and the think-then-talk log-probability
+     * log softmax(lm_head((1 - w) h_base(i) + w h_after(i)))[x_{i+1}] (look-ahead step 0 of the objective). As in
+     * the training losses, the meta-tokens stay in both distributions. The document-start token is prepended as in
+     * training and is the unscored context of the first text token.
+     *
+     * @param text non-empty text that with one thought fits the model's context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @return per-token log-probabilities, mixing weights and thoughts
+     * @throws IllegalArgumentException for an empty text or one too long for the context
+     */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    public TextScore score(String text, ThoughtSampling sampling, long seed) {
+        checkOpen();
+        Objects.requireNonNull(sampling, "sampling");
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("text to score is empty");
+        }
+        TextTokenizer tok = model.tokenizer();
+        int[] ids = CachedGeneration.withDocumentStart(tok, tok.encode(text));
+        int len = ids.length;
+        if (len < 2) {
+            throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
+                    + "it holds " + len);
+        }
+        int n = model.config().thoughtLength();
+        int maxPositions = model.decoder().config().maxPositions();
+        if (len + n + 2 > maxPositions) {
+            throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
+                    + " positions it needs " + (len + n + 2) + " positions, the model has " + maxPositions
+                    + "; score a shorter text");
+        }
+        CausalDecoder decoder = model.decoder();
+        MlpMixingHead head = model.mixingHead();
+        try (NoGradScope ignored = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
+            long[] longIds = new long[len];
+            for (int i = 0; i < len; i++) {
+                longIds[i] = ids[i];
+            }
+            NDArray idArray = m.create(longIds, new Shape(1, len));
+            NDArray attention = m.ones(new Shape(1, len), DataType.INT32);
+            ThoughtSampler<NDArray> sampler = sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
+                    : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed));
+            ThoughtRollout<NDArray> rollout = new ParallelThoughtGenerator(model, n, 1)
+                    .generate(idArray, attention, sampler);
+            String upTo = ":, 0:" + (len - 1) + ", :";
+            NDArray base = rollout.baseHidden().get(upTo);
+            NDArray after = rollout.talkHidden().get(0).get(upTo);
+            NDArray targets = idArray.get(":, 1:").expandDims(-1);
+            float[] baseLogp = decoder.logits(base).logSoftmax(-1).gather(targets, 2).toFloatArray();
+            NDArray w = head.weight(base, after);
+            float[] thinkLogp = decoder.logits(head.mix(base, after, w)).logSoftmax(-1).gather(targets, 2)
+                    .toFloatArray();
+            float[] weights = w.toFloatArray();
+            long[] thoughtIds = rollout.thoughtIds().toLongArray();
+            List<Integer> tokenIds = new ArrayList<>();
+            List<String> tokens = new ArrayList<>();
+            List<Double> baseList = new ArrayList<>();
+            List<Double> thinkList = new ArrayList<>();
+            List<Double> weightList = new ArrayList<>();
+            List<String> thoughts = new ArrayList<>();
+            for (int i = 0; i < len - 1; i++) {
+                int token = ids[i + 1];
+                tokenIds.add(token);
+                tokens.add(tok.decode(new int[] {token}));
+                baseList.add((double) baseLogp[i]);
+                thinkList.add((double) thinkLogp[i]);
+                weightList.add((double) weights[i]);
+                int[] thought = new int[n];
+                for (int k = 0; k < n; k++) {
+                    thought[k] = Math.toIntExact(thoughtIds[i * n + k]);
+                }
+                thoughts.add(tok.decode(thought));
+            }
+            return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Frees the model when this reasoner loaded it ({@link #open}); a wrapped model stays open.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ownsModel) {
+            model.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this reasoner is closed; open a new one");
+        }
+    }
+
+    private static List<String> singlePrompt(String prompt) {
+        List<String> list = new ArrayList<>(1);
+        list.add(prompt);
+        return list;
+    }
+}

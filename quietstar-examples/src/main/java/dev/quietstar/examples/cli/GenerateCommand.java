@@ -1,0 +1,149 @@
+package dev.quietstar.examples.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.api.GenerationOptions;
+import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.Sampling;
+import dev.quietstar.api.ThinkingPolicy;
+import dev.quietstar.api.TokenTrace;
+import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.api.spi.Capability;
+import dev.quietstar.core.backend.Backends;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Generates text with a trained Quiet-STaR checkpoint, thinking before each token, and optionally shows the
+ * thoughts.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt with a Quiet-STaR checkpoint, thinking before every token (or where asked).")
+public final class GenerateCommand implements Callable<Integer> {
+
+    private static final String RESET = "\u001b[0m";
+    private static final String BOLD = "\u001b[1m";
+    private static final String DIM = "\u001b[2m";
+    private static final String CYAN = "\u001b[36m";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint folder.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "Text to continue.")
+    String prompt;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64",
+            description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--show-thoughts", description = "Print every token with its thought and mixing weight.")
+    boolean showThoughts;
+
+    @Option(names = "--no-think", description = "Do not think: plain generation by the base model.")
+    boolean noThink;
+
+    @Option(names = "--think-after", paramLabel = "TRIGGER",
+            description = "Think only when the text so far ends with TRIGGER (repeatable), e.g. 'A: '.")
+    List<String> thinkAfter = new ArrayList<>();
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop once the generated text contains TEXT "
+            + "(repeatable).")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the result with a trace per token as JSON.")
+    boolean json;
+
+    @Option(names = "--temperature", defaultValue = "0",
+            description = "Output sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most likely tokens; 0 keeps all.")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling threshold in (0, 1].")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of output and thought sampling.")
+    long seed;
+
+    @Option(names = "--greedy-thoughts", description = "Pick thought tokens greedily instead of sampling them.")
+    boolean greedyThoughts;
+
+    /** Creates the command; picocli calls this. */
+    public GenerateCommand() {}
+
+    @Override
+    public Integer call() {
+        if (!Files.isDirectory(model)) {
+            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
+        }
+        if (noThink && !thinkAfter.isEmpty()) {
+            throw new IllegalArgumentException("--no-think and --think-after contradict each other; use one");
+        }
+        ThinkingPolicy policy = noThink ? ThinkingPolicy.never()
+                : thinkAfter.isEmpty() ? ThinkingPolicy.everyToken() : ThinkingPolicy.afterTriggers(thinkAfter);
+        GenerationOptions options = new GenerationOptions(maxTokens, stops,
+                new Sampling(temperature, topK, topP, seed),
+                greedyThoughts ? ThoughtSampling.GREEDY : ThoughtSampling.SAMPLE, policy, json || showThoughts);
+        PrintWriter out = spec.commandLine().getOut();
+        boolean colour = System.console() != null && !json;
+        try (Reasoner reasoner = Backends.discover().select(Capability.INFER).create().openReasoner(model)) {
+            if (json) {
+                out.println(toJson(reasoner.generate(prompt, options)));
+            } else if (showThoughts) {
+                out.printf("%5s  %-10s %8s %8s %8s  %s%n", "#", "TOKEN", "W", "P(THINK)", "P(BASE)", "THOUGHT");
+                int[] index = {0};
+                GenerationResult result = reasoner.generate(prompt, options, t -> {
+                    out.println(traceLine(index[0]++, t, colour));
+                    out.flush();
+                });
+                out.println();
+                out.println(colour ? BOLD + prompt + RESET + result.text() : prompt + result.text());
+                out.println("(" + result.tokenIds().size() + " tokens, stopped: " + result.stopReason() + ")");
+            } else {
+                GenerationResult result = reasoner.generate(prompt, options);
+                out.println(result.text());
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String traceLine(int index, TokenTrace t, boolean colour) {
+        String token = quote(t.text());
+        String thought = t.thought() ? "<" + quote(t.thoughtText()) + ">" : "-";
+        if (colour) {
+            token = BOLD + token + RESET;
+            thought = CYAN + thought + RESET;
+        }
+        String weight = t.thought() ? String.format("%8.4f", t.mixingWeight()) : String.format("%8s", "-");
+        String line = String.format("%5d  %-10s %s %8.4f %8.4f  %s", index, token, weight, t.probWithThought(),
+                t.probWithoutThought(), thought);
+        return colour && !t.thought() ? DIM + line + RESET : line;
+    }
+
+    /** Shows control characters visibly so every token fits on one line. */
+    private static String quote(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "'";
+    }
+
+    private static String toJson(GenerationResult result) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the result as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}
