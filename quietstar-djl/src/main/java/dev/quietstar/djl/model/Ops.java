@@ -9,7 +9,8 @@ import ai.djl.ndarray.types.Shape;
  * <p>DJL's {@code NDArray.mul(Number)} and friends wrap the constant in a tensor that borrows a Java buffer and
  * close that tensor right after the operation; autograd, however, keeps the constant to compute the backward pass of
  * a product or quotient, and then reads memory the JVM no longer owns, which shows up as rare NaN gradients. These
- * helpers create the constant with a native {@code full}, owned by PyTorch and reference-counted by the graph.
+ * helpers create the constant with a native {@code full}, owned by PyTorch and reference-counted by the graph. The
+ * constant lives in x's manager: pass activations (which live in a per-step scope), not weights, as x.
  */
 public final class Ops {
 
@@ -67,6 +68,19 @@ public final class Ops {
      * @return the constant
      */
     public static NDArray constant(NDArray x, double c) {
-        return x.getManager().full(new Shape(), (float) c, x.getDataType());
+        return constant(x.getManager(), c, x.getDataType());
+    }
+
+    /**
+     * A 0-dimensional constant created natively in a given manager (use the caller's scope when x is a weight, so
+     * the constant does not accumulate in the weights' manager).
+     *
+     * @param manager owner of the constant
+     * @param c the value
+     * @param type its data type
+     * @return the constant
+     */
+    public static NDArray constant(ai.djl.ndarray.NDManager manager, double c, ai.djl.ndarray.types.DataType type) {
+        return manager.full(new Shape(), (float) c, type);
     }
 }

@@ -123,7 +123,8 @@ public final class MetaTokens {
     }
 
     private NDArray scaled(Parameter p, NDManager scope) {
-        NDArray a = Ops.mul(p.getArray(), scale);
+        // The constant and the product live in the caller's scope (never in the parameters' manager).
+        NDArray a = p.getArray().mul(Ops.constant(scope, scale, p.getArray().getDataType()));
         a.attach(scope);
         return a;
     }

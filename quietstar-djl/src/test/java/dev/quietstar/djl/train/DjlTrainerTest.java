@@ -100,6 +100,26 @@ public class DjlTrainerTest {
     }
 
     @Test
+    void nativeMemoryDoesNotGrowOverSteps() {
+        QuietStarConfig config = CONFIG.withTraining(CONFIG.training().withSteps(8).withCheckpointEvery(0));
+        List<Integer> live = new java.util.ArrayList<>();
+        try (QuietStarModel model = tinyModel(config);
+                DjlTrainer trainer = new DjlTrainer(model, config, dir.resolve("mem"), new ReinforceRewardEstimator())) {
+            ai.djl.ndarray.BaseNDManager manager = (ai.djl.ndarray.BaseNDManager) model.manager();
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics m) {
+                    live.add(manager.getManagedArrays().size());
+                }
+            });
+            trainer.train(corpus());
+        }
+        // After the first step created the optimiser moments, the count of live arrays stays the same.
+        assertThat(live).hasSize(8);
+        assertThat(live.subList(1, 8)).allSatisfy(n -> assertThat(n).isEqualTo(live.get(1)));
+    }
+
+    @Test
     void aNanInAWeightStopsWithAClearErrorAndKeepsTheLastGoodCheckpoint() {
         QuietStarConfig config = CONFIG.withTraining(CONFIG.training().withSteps(10).withCheckpointEvery(2));
         Path out = dir.resolve("nan");
