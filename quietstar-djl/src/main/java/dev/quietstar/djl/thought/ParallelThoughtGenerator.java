@@ -208,7 +208,13 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
         return NDArrays.concat(new NDList(head, tail), 1).reshape(ids.getShape().get(0), len);
     }
 
-    static int[][] toIntMatrix(NDArray a) {
+    /**
+     * Copies a (rows, cols) integer array to Java.
+     *
+     * @param a the array
+     * @return its values
+     */
+    public static int[][] toIntMatrix(NDArray a) {
         int rows = Math.toIntExact(a.getShape().get(0));
         int cols = Math.toIntExact(a.getShape().get(1));
         int[] flat = a.toType(DataType.INT32, false).toIntArray();

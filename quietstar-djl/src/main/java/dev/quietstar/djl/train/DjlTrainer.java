@@ -68,8 +68,20 @@ public final class DjlTrainer implements Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(DjlTrainer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** What a trainer optimises. */
+    public enum Objective {
+        /** The Quiet-STaR objective: thoughts, mixing head, REINFORCE. */
+        QUIET_STAR,
+        /**
+         * Plain next-token loss of the decoder alone (mean NLL over real targets), with the mixing head and
+         * meta-tokens frozen: pretraining, and the equal-steps control of the demo.
+         */
+        NEXT_TOKEN
+    }
+
     private final QuietStarModel model;
     private final QuietStarConfig config;
+    private final Objective objectiveKind;
     private final Path outputDir;
     private final RewardEstimator<NDArray> rewards;
     private final AdamW optimizer;
@@ -100,11 +112,31 @@ public final class DjlTrainer implements Trainer {
      */
     public DjlTrainer(QuietStarModel model, QuietStarConfig config, Path outputDir,
             RewardEstimator<NDArray> rewards) {
+        this(model, config, outputDir, rewards, Objective.QUIET_STAR);
+    }
+
+    /**
+     * Creates a trainer for plain next-token training (pretraining or a control run) of a model's decoder.
+     *
+     * @param model the model; only its decoder is trained
+     * @param config sequence length, optimiser and schedule (thought settings are unused)
+     * @param outputDir folder for checkpoints and metrics
+     * @return the trainer
+     */
+    public static DjlTrainer nextToken(QuietStarModel model, QuietStarConfig config, Path outputDir) {
+        return new DjlTrainer(model, config, outputDir, new dev.quietstar.djl.thought.ReinforceRewardEstimator(),
+                Objective.NEXT_TOKEN);
+    }
+
+    private DjlTrainer(QuietStarModel model, QuietStarConfig config, Path outputDir,
+            RewardEstimator<NDArray> rewards, Objective objectiveKind) {
+        this.objectiveKind = Objects.requireNonNull(objectiveKind, "objectiveKind");
         this.model = Objects.requireNonNull(model, "model");
         this.config = Objects.requireNonNull(config, "config");
         this.outputDir = Objects.requireNonNull(outputDir, "outputDir");
         this.rewards = Objects.requireNonNull(rewards, "rewards");
-        int needed = config.sequenceLength() + config.thoughtLength() + config.lookahead() + 1;
+        int needed = objectiveKind == Objective.NEXT_TOKEN ? config.sequenceLength()
+                : config.sequenceLength() + config.thoughtLength() + config.lookahead() + 1;
         int max = model.decoder().config().maxPositions();
         if (needed > max) {
             throw new IllegalArgumentException("sequenceLength (" + config.sequenceLength() + ") + thoughtLength ("
@@ -113,7 +145,9 @@ public final class DjlTrainer implements Trainer {
         }
         model.checkFinite();
         for (String name : model.parameters().keySet()) {
-            double mult = name.startsWith(MlpMixingHead.PREFIX) ? config.optimizer().mixingHeadLrMultiplier()
+            double mult = objectiveKind == Objective.NEXT_TOKEN
+                    ? (name.startsWith("quietstar.") ? 0.0 : 1.0)
+                    : name.startsWith(MlpMixingHead.PREFIX) ? config.optimizer().mixingHeadLrMultiplier()
                     : name.equals(MetaTokens.START_NAME) || name.equals(MetaTokens.END_NAME)
                             ? config.optimizer().metaTokenLrMultiplier() : 1.0;
             multipliers.put(name, mult);
@@ -246,6 +280,27 @@ public final class DjlTrainer implements Trainer {
                 SplittableRandom rng = new SplittableRandom(mix(c.training().seed(), completed, a));
                 var thoughtSampler = c.thoughtSampling() == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
                         : ThoughtSamplers.categorical(c.thoughtTemperature(), rng);
+                if (objectiveKind == Objective.NEXT_TOKEN) {
+                    try (GradientCollector gc = Engine.getEngine(DjlEngines.ENGINE).newGradientCollector()) {
+                        NDArray loss = nextTokenLoss(ids, attn);
+                        double value = loss.getFloat();
+                        if (!Double.isFinite(value)) {
+                            throw diverged("the loss is " + value);
+                        }
+                        gc.backward(Ops.div(loss, accumulation));
+                        total += value / accumulation;
+                        nll += value / accumulation;
+                        baseNll += value / accumulation;
+                        basePlain += value / accumulation;
+                    }
+                    for (int[] row : batch.attentionMask()) {
+                        for (int v : row) {
+                            realTokens += v;
+                        }
+                    }
+                    fedTokens += ids.size();
+                    continue;
+                }
                 try (GradientCollector gc = Engine.getEngine(DjlEngines.ENGINE).newGradientCollector()) {
                     ObjectiveResult r = objective.evaluate(generator.generate(ids, attn, thoughtSampler), ids, attn);
                     double loss = r.total().getFloat();
@@ -287,6 +342,21 @@ public final class DjlTrainer implements Trainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new StepMetrics(completed, total, nll, policy, baseNll, talkNll, basePlain, talkPlain, reward, weight,
                 lr, norm, realTokens / seconds, fedTokens / seconds);
+    }
+
+    /** Mean next-token NLL over real targets of one causal pass. */
+    private NDArray nextTokenLoss(NDArray ids, NDArray attn) {
+        NDManager m = ids.getManager();
+        long len = ids.getShape().get(1);
+        NDArray mask = dev.quietstar.djl.model.Masks.causalWithPadding(m,
+                dev.quietstar.djl.thought.ParallelThoughtGenerator.toIntMatrix(attn));
+        NDArray positions = m.arange(0, len).toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(1, len)
+                .repeat(0, ids.getShape().get(0));
+        NDArray hidden = model.decoder().forward(model.inputEmbeddings(ids), positions, mask, null).hidden();
+        NDArray logp = model.decoder().logits(hidden.get(":, 0:" + (len - 1) + ", :")).logSoftmax(-1);
+        NDArray tok = logp.gather(ids.get(":, 1:").expandDims(-1), 2).squeeze(-1);
+        NDArray valid = attn.get(":, 1:").toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        return tok.mul(valid).sum().neg().div(Ops.max(valid.sum(), 1));
     }
 
     private TrainingDivergedException diverged(String what) {
