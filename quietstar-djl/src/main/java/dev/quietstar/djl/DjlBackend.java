@@ -2,8 +2,20 @@ package dev.quietstar.djl;
 
 import ai.djl.Device;
 import dev.quietstar.api.Reasoner;
+import ai.djl.ndarray.NDArray;
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Module;
+import com.google.inject.TypeLiteral;
+import dev.quietstar.api.RewardEstimator;
+import dev.quietstar.api.Trainer;
+import dev.quietstar.api.TrainingSetup;
+import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.core.inject.GuiceBackend;
+import dev.quietstar.djl.thought.ReinforceRewardEstimator;
+import dev.quietstar.djl.train.DjlTrainerFactory;
 import dev.quietstar.djl.infer.DjlReasoner;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -11,11 +23,14 @@ import java.util.Set;
 
 /**
  * The {@code djl-pytorch} backend.
+ *
+ * <p>Its Guice {@link #module module} binds {@code RewardEstimator<NDArray>} to {@link ReinforceRewardEstimator};
+ * {@link DjlTrainerFactory} (from the injector) builds trainers with whatever estimator is bound.
  */
-public final class DjlBackend implements QuietStarBackend {
+public final class DjlBackend implements QuietStarBackend, GuiceBackend {
 
     /** What the code of this backend implements so far. */
-    static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.INFER);
+    static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.TRAIN, Capability.INFER);
 
     DjlBackend() {}
 
@@ -38,5 +53,22 @@ public final class DjlBackend implements QuietStarBackend {
     public Reasoner openReasoner(Path checkpoint) {
         DjlEngines.pytorch();
         return DjlReasoner.open(checkpoint, Device.cpu());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Trainer newTrainer(TrainingSetup setup) {
+        return Guice.createInjector(module(setup.config())).getInstance(DjlTrainerFactory.class).create(setup);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Module module(QuietStarConfig config) {
+        return new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(new TypeLiteral<RewardEstimator<NDArray>>() {}).to(ReinforceRewardEstimator.class);
+            }
+        };
     }
 }

@@ -1,0 +1,224 @@
+package dev.quietstar.djl.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.api.Dataset;
+import dev.quietstar.api.ModelSource;
+import dev.quietstar.api.RewardEstimator;
+import dev.quietstar.api.TinyModelSpec;
+import dev.quietstar.api.Trainer;
+import dev.quietstar.api.TrainingListener;
+import dev.quietstar.api.TrainingReport;
+import dev.quietstar.api.TrainingSetup;
+import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.text.ByteTokenizer;
+import dev.quietstar.djl.DjlEngines;
+import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.model.DecoderConfig;
+import dev.quietstar.djl.model.HfTextTokenizer;
+import dev.quietstar.djl.model.HuggingFaceModels;
+import dev.quietstar.djl.thought.QuietStarModel;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates {@link DjlTrainer}s with the {@link RewardEstimator} bound in Guice.
+ *
+ * <p>The {@code djl-pytorch} backend binds {@link dev.quietstar.djl.thought.ReinforceRewardEstimator}; a user who
+ * wants another estimator overrides that binding ({@code Modules.override(backendModule).with(...)}, or the
+ * overrides of {@code QuietStarModule.injector}) and gets this factory from the injector.
+ *
+ * <p>Model sources: a checkpoint folder (resumed, optimiser state included, when it holds a
+ * {@value DjlTrainer#STATE_DIR} folder written with the same seed; otherwise trained from its weights as a fresh
+ * start), a local HuggingFace folder (equipped with meta-tokens and a zero-output mixing head), or a tiny random
+ * decoder with the built-in byte-level tokenizer.
+ */
+public final class DjlTrainerFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DjlTrainerFactory.class);
+
+    private final RewardEstimator<NDArray> rewards;
+
+    /**
+     * Creates the factory.
+     *
+     * @param rewards the reward estimator every trainer of this factory uses
+     */
+    @Inject
+    public DjlTrainerFactory(RewardEstimator<NDArray> rewards) {
+        this.rewards = Objects.requireNonNull(rewards, "rewards");
+    }
+
+    /**
+     * The reward estimator given to the trainers.
+     *
+     * @return the estimator
+     */
+    public RewardEstimator<NDArray> rewardEstimator() {
+        return rewards;
+    }
+
+    /**
+     * Builds the model a setup names and a trainer for it. The returned trainer owns the model and frees it on
+     * {@link Trainer#close()}.
+     *
+     * @param setup the model source, configuration and output folder
+     * @return the trainer, already resumed when the source is a resumable checkpoint
+     * @throws IllegalArgumentException when the source cannot be used, naming what is wrong
+     */
+    public Trainer create(TrainingSetup setup) {
+        QuietStarConfig config = setup.config();
+        QuietStarModel model = openModel(setup.model(), config, DjlEngines.pytorch().defaultDevice());
+        try {
+            DjlTrainer trainer = new DjlTrainer(model, config, setup.outputDir(), rewards);
+            if (setup.model() instanceof ModelSource.Checkpoint c) {
+                resumeIfPossible(trainer, c.folder(), config);
+            }
+            return new ModelOwningTrainer(trainer, model);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a trainer for a model the caller owns (and closes).
+     *
+     * @param model the model
+     * @param config the configuration
+     * @param outputDir folder for checkpoints and metrics
+     * @return the trainer
+     */
+    public DjlTrainer create(QuietStarModel model, QuietStarConfig config, Path outputDir) {
+        return new DjlTrainer(model, config, outputDir, rewards);
+    }
+
+    /**
+     * Builds the model a source names.
+     *
+     * @param source where the model comes from
+     * @param config the configuration (seeds the mixing head of new models)
+     * @param device where the weights go
+     * @return the model; the caller closes it
+     * @throws IllegalArgumentException when the source cannot be used, naming what is wrong
+     */
+    public static QuietStarModel openModel(ModelSource source, QuietStarConfig config, Device device) {
+        long seed = config.training().seed();
+        if (source instanceof ModelSource.Checkpoint c) {
+            QuietStarModel model = QuietStarModel.load(c.folder(), device);
+            if (model.config().metaTokenScale() != config.metaTokenScale()) {
+                model.close();
+                throw new IllegalArgumentException("metaTokenScale is " + config.metaTokenScale()
+                        + " but checkpoint " + c.folder() + " was made with " + model.config().metaTokenScale()
+                        + "; keep the checkpoint's value");
+            }
+            return model;
+        }
+        if (source instanceof ModelSource.HuggingFace hf) {
+            CausalDecoder decoder = HuggingFaceModels.load(hf.folder(), device);
+            try {
+                return QuietStarModel.create(decoder, HfTextTokenizer.load(hf.folder(), Map.of()), config, seed);
+            } catch (RuntimeException e) {
+                decoder.close();
+                throw e;
+            }
+        }
+        TinyModelSpec spec = ((ModelSource.Tiny) source).spec();
+        CausalDecoder decoder = CausalDecoder.random(decoderConfig(spec), device, spec.seed());
+        try {
+            return QuietStarModel.create(decoder, ByteTokenizer.instance(), config, seed);
+        } catch (RuntimeException e) {
+            decoder.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The decoder shape of a tiny model spec.
+     *
+     * @param spec the spec; its vocabulary must hold the byte-level tokenizer's {@value ByteTokenizer#VOCAB_SIZE}
+     *     ids
+     * @return the decoder configuration
+     * @throws IllegalArgumentException when the vocabulary is too small
+     */
+    public static DecoderConfig decoderConfig(TinyModelSpec spec) {
+        if (spec.vocabSize() < ByteTokenizer.VOCAB_SIZE) {
+            throw new IllegalArgumentException("a tiny model uses the byte-level tokenizer, whose vocabulary has "
+                    + ByteTokenizer.VOCAB_SIZE + " ids (256 bytes, BOS, EOS, PAD and the two meta-tokens); vocabSize "
+                    + "must be at least " + ByteTokenizer.VOCAB_SIZE + ", was " + spec.vocabSize());
+        }
+        return "llama".equals(spec.architecture())
+                ? DecoderConfig.llama(spec.vocabSize(), spec.hiddenSize(), spec.layers(), spec.heads(), spec.heads(),
+                        spec.maxPositions(), false)
+                : DecoderConfig.gpt2(spec.vocabSize(), spec.hiddenSize(), spec.layers(), spec.heads(),
+                        spec.maxPositions());
+    }
+
+    private static void resumeIfPossible(DjlTrainer trainer, Path folder, QuietStarConfig config) {
+        Path stateFile = folder.resolve(DjlTrainer.STATE_DIR).resolve("state.json");
+        if (!Files.isRegularFile(stateFile)) {
+            LOG.info("checkpoint {} has no training state: training starts at step 0 from its weights", folder);
+            return;
+        }
+        long seed;
+        try {
+            seed = new ObjectMapper().readValue(stateFile.toFile(), DjlTrainer.State.class).seed();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + stateFile + ": " + e.getMessage(), e);
+        }
+        if (seed != config.training().seed()) {
+            LOG.warn("checkpoint {} was trained with seed {} but the configuration has seed {}: training starts at "
+                    + "step 0 from its weights instead of resuming", folder, seed, config.training().seed());
+            return;
+        }
+        trainer.restore(folder);
+        LOG.info("resumed from {} at step {}", folder, trainer.completedSteps());
+    }
+
+    /** A trainer that also frees its model when closed. */
+    private static final class ModelOwningTrainer implements Trainer {
+        private final DjlTrainer trainer;
+        private final QuietStarModel model;
+
+        ModelOwningTrainer(DjlTrainer trainer, QuietStarModel model) {
+            this.trainer = trainer;
+            this.model = model;
+        }
+
+        @Override
+        public void addListener(TrainingListener listener) {
+            trainer.addListener(listener);
+        }
+
+        @Override
+        public TrainingReport train(Dataset data) {
+            return trainer.train(data);
+        }
+
+        @Override
+        public int completedSteps() {
+            return trainer.completedSteps();
+        }
+
+        @Override
+        public void save(Path folder) {
+            trainer.save(folder);
+        }
+
+        @Override
+        public void close() {
+            try {
+                trainer.close();
+            } finally {
+                model.close();
+            }
+        }
+    }
+}
