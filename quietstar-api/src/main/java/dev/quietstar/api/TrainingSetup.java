@@ -9,14 +9,27 @@ import java.util.Objects;
  *
  * @param model the starting model
  * @param config the algorithm, optimiser and schedule settings
- * @param outputDir folder that receives checkpoints ({@code step-N/}, {@code latest/}) and {@code metrics.jsonl}
+ * @param outputDir folder that receives checkpoints ({@code checkpoints/step-N/}) and {@code metrics.jsonl}
+ * @param objective what to optimise
  */
-public record TrainingSetup(ModelSource model, QuietStarConfig config, Path outputDir) {
+public record TrainingSetup(ModelSource model, QuietStarConfig config, Path outputDir, TrainingObjective objective) {
 
     /** Rejects null fields. */
     public TrainingSetup {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(outputDir, "outputDir");
+        Objects.requireNonNull(objective, "objective");
+    }
+
+    /**
+     * Quiet-STaR training.
+     *
+     * @param model the starting model
+     * @param config the settings
+     * @param outputDir the output folder
+     */
+    public TrainingSetup(ModelSource model, QuietStarConfig config, Path outputDir) {
+        this(model, config, outputDir, TrainingObjective.QUIET_STAR);
     }
 }

@@ -77,7 +77,9 @@ public final class DjlTrainerFactory {
         QuietStarConfig config = setup.config();
         QuietStarModel model = openModel(setup.model(), config, DjlEngines.pytorch().defaultDevice());
         try {
-            DjlTrainer trainer = new DjlTrainer(model, config, setup.outputDir(), rewards);
+            DjlTrainer trainer = setup.objective() == dev.quietstar.api.TrainingObjective.NEXT_TOKEN
+                    ? DjlTrainer.nextToken(model, config, setup.outputDir())
+                    : new DjlTrainer(model, config, setup.outputDir(), rewards);
             if (setup.model() instanceof ModelSource.Checkpoint c) {
                 resumeIfPossible(trainer, c.folder(), config);
             }

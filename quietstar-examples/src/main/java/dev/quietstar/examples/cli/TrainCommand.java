@@ -70,6 +70,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "{\"question\",\"answer\"} per line).")
     Path dataFile;
 
+    @Option(names = "--objective", paramLabel = "NAME", defaultValue = "QUIET_STAR",
+            description = "What to optimise: QUIET_STAR (default) or NEXT_TOKEN (plain language-model pretraining or "
+                    + "a control run without thoughts).")
+    dev.quietstar.api.TrainingObjective objective;
+
     @Option(names = "--output", required = true, paramLabel = "DIR",
             description = "Output folder for provenance.json, metrics.jsonl and checkpoints/.")
     Path output;
@@ -132,7 +137,7 @@ public final class TrainCommand implements Callable<Integer> {
         notes.put("model", describe(source));
         Provenance.capture("quietstar train " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                 config.training().seed(), config, data.description(), notes).write(output.resolve("provenance.json"));
-        try (Trainer trainer = backend.newTrainer(new TrainingSetup(source, config, output));
+        try (Trainer trainer = backend.newTrainer(new TrainingSetup(source, config, output, objective));
                 ProgressListener progress = new ProgressListener("train", config.training().steps())) {
             if (model.resume != null && trainer.completedSteps() >= config.training().steps()) {
                 throw new IllegalArgumentException("checkpoint " + model.resume + " is already at step "
