@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "quietstar", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Quiet-STaR for the JVM: train language models that think before they speak, run them, "
                 + "and look at their thoughts.",
-        subcommands = {BackendsCommand.class, TrainCommand.class, GenerateCommand.class, ProbeCommand.class,
+        subcommands = {BackendsCommand.class, DemoCommand.class, TrainCommand.class, GenerateCommand.class,
+            EvalCommand.class, ReportCommand.class, ProbeCommand.class,
             CommandLine.HelpCommand.class})
 public final class QuietStarCommand implements Runnable {
 

@@ -1,0 +1,98 @@
+package dev.quietstar.examples.cli;
+
+import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.StepMetrics;
+import dev.quietstar.api.TextScore;
+import dev.quietstar.api.spi.BackendProvider;
+import dev.quietstar.api.spi.Capability;
+import dev.quietstar.core.backend.Backends;
+import dev.quietstar.core.report.ThoughtReport;
+import dev.quietstar.core.train.MetricsJsonlWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Writes the thought report of a checkpoint on a text: a self-contained HTML page with every token coloured by
+ * how much thinking changed its log-probability, the thought before each token, and the training curves.
+ */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Score a text with and without thinking and write a self-contained HTML thought report, "
+                + "with training curves from a metrics JSONL file.")
+public final class ReportCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint folder.")
+    Path model;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "Text to score.")
+    String text;
+
+    @Option(names = "--text-file", paramLabel = "FILE", description = "File holding the text to score (UTF-8).")
+    Path textFile;
+
+    @Option(names = "--metrics", paramLabel = "FILE",
+            description = "metrics.jsonl of a training run, drawn as charts.")
+    Path metrics;
+
+    @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Quiet-STaR thought report",
+            description = "Page title (default: ${DEFAULT-VALUE}).")
+    String title;
+
+    @Option(names = "--output", required = true, paramLabel = "FILE", description = "HTML file to write.")
+    Path output;
+
+    /** Creates the command; picocli calls this. */
+    public ReportCommand() {}
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isDirectory(model)) {
+            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
+        }
+        if ((text == null) == (textFile == null)) {
+            throw new IllegalArgumentException("give the text to score with exactly one of --text or --text-file");
+        }
+        String scored = text != null ? text : Files.readString(textFile);
+        if (metrics != null && !Files.isRegularFile(metrics)) {
+            throw new IllegalArgumentException("--metrics " + metrics + " is not a file; pass the metrics.jsonl "
+                    + "of a training run");
+        }
+        List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
+        BackendProvider provider = Backends.discover().select(Capability.INFER);
+        TextScore score;
+        try (Reasoner reasoner = provider.create().openReasoner(model)) {
+            score = reasoner.score(scored);
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("model", model.toAbsolutePath().toString());
+        info.put("backend", provider.name());
+        info.put("scored tokens", score.tokenIds().size());
+        if (metrics != null) {
+            info.put("metrics", metrics.toAbsolutePath().toString());
+        }
+        info.put("written", Instant.now().toString());
+        Path target = output.toAbsolutePath();
+        if (target.getParent() != null) {
+            Files.createDirectories(target.getParent());
+        }
+        ThoughtReport.builder().title(title).score(score).steps(steps).runInfo(info).build().writeTo(target);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("scored %d tokens: log-prob %.3f without thinking, %.3f with thinking%n", score.tokenIds().size(),
+                score.baseTotal(), score.thinkTotal());
+        out.println("wrote " + target);
+        out.flush();
+        return 0;
+    }
+}

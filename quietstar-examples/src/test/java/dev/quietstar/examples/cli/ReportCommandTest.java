@@ -1,0 +1,91 @@
+package dev.quietstar.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quietstar.api.StepMetrics;
+import dev.quietstar.core.train.MetricsJsonlWriter;
+import dev.quietstar.djl.infer.DjlReasoner;
+import dev.quietstar.examples.TinyCheckpoints;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ReportCommandTest {
+
+    private static final String TEXT = "Q: 12+30=?\nA: 42\n";
+
+    @TempDir
+    static Path dir;
+    private static Path checkpoint;
+
+    @BeforeAll
+    static void saveTinyCheckpoint() throws Exception {
+        checkpoint = TinyCheckpoints.save(dir.resolve("tiny"), 8);
+    }
+
+    private static String[] run(String... args) {
+        CommandLine cl = QuietStarCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    private static int count(String html, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(html);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void writesOneTokenSpanPerScoredTokenAndTheCharts() throws Exception {
+        Path metrics = dir.resolve("metrics.jsonl");
+        try (MetricsJsonlWriter w = new MetricsJsonlWriter(metrics)) {
+            for (int step = 1; step <= 5; step++) {
+                w.onStep(new StepMetrics(step, 3.0 / step, 2.5 / step, 0.1, 2.6, 2.5 / step, 2.6, 2.5, 0.01 * step,
+                        0.02 * step, 1e-4, 1.0, 100, 400));
+            }
+        }
+        Path html = dir.resolve("out/report.html");
+        String[] r = run("report", "--model", checkpoint.toString(), "--text", TEXT, "--metrics", metrics.toString(),
+                "--output", html.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(html).exists();
+        String page = Files.readString(html);
+        int scored;
+        try (DjlReasoner reasoner = DjlReasoner.open(checkpoint, ai.djl.Device.cpu())) {
+            scored = reasoner.score(TEXT).tokenIds().size();
+        }
+        assertThat(scored).isEqualTo(TEXT.length()); // byte-level: every character is a token after the BOS
+        assertThat(count(page, "<span class=\"tok ")).isEqualTo(scored);
+        assertThat(page).contains("<svg");
+        assertThat(r[1]).contains("scored " + scored + " tokens").contains("wrote ");
+    }
+
+    @Test
+    void worksWithoutMetricsAndNamesBadInput() {
+        Path html = dir.resolve("plain.html");
+        String[] r = run("report", "--model", checkpoint.toString(), "--text", "Hello there", "--output",
+                html.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(html).exists();
+        String[] none = run("report", "--model", checkpoint.toString(), "--output", html.toString());
+        assertThat(none[0]).isEqualTo("1");
+        assertThat(none[2]).contains("--text");
+        String[] badMetrics = run("report", "--model", checkpoint.toString(), "--text", "Hi", "--metrics",
+                dir.resolve("none.jsonl").toString(), "--output", html.toString());
+        assertThat(badMetrics[2]).contains("--metrics").contains("not a file");
+    }
+}
