@@ -48,7 +48,7 @@ public final class QuietStarModel implements AutoCloseable {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final CausalDecoder decoder;
-    private final MetaTokens metaTokens;
+    private MetaTokens metaTokens;
     private final MlpMixingHead mixingHead;
     private final TextTokenizer tokenizer;
     private final QuietStarConfig config;
@@ -212,6 +212,25 @@ public final class QuietStarModel implements AutoCloseable {
         }
         throw new IllegalArgumentException("quietstar.json: tokenizer_type must be byte-level or huggingface, was "
                 + meta.tokenizerType());
+    }
+
+    /**
+     * Re-initialises the two meta-tokens from the mean embeddings of two texts, for example the brackets that delimit
+     * written scratchpads in the training data ({@code "["} and {@code "]"}), so that a thought starts and ends the
+     * way written reasoning does.
+     *
+     * @param startText text whose token embeddings start the start-of-thought vector
+     * @param endText text whose token embeddings start the end-of-thought vector
+     */
+    public void reinitialiseMetaTokens(String startText, String endText) {
+        MetaTokens start = MetaTokens.initialise(manager, decoder.tokenEmbedding(), tokenizer.encode(startText),
+                metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
+        MetaTokens end = MetaTokens.initialise(manager, decoder.tokenEmbedding(), tokenizer.encode(endText),
+                metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
+        try (NDManager scope = manager.newSubManager()) {
+            this.metaTokens = MetaTokens.restore(manager, start.startEmbedding(scope), end.endEmbedding(scope),
+                    metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
+        }
     }
 
     /**
