@@ -93,6 +93,7 @@ public final class QuietStarDemo {
             base = dir.resolve("base");
             DemoTraining.extractShippedBase(base);
         }
+        writeData(dir.resolve("data"));
         Path start = dir.resolve("start");
         DemoTraining.prepareStart(base, start);
         DemoTraining training = new DemoTraining(backend, plan);
@@ -146,6 +147,28 @@ public final class QuietStarDemo {
         out.println("results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json") + ", "
                 + dir.resolve("report.html"));
         out.flush();
+    }
+
+    /**
+     * Writes the corpus as files the other commands read: {@code train.txt} (documents separated by blank lines,
+     * for {@code quietstar train}) and {@code heldout.jsonl} (GSM8K form, for {@code quietstar eval}).
+     */
+    private void writeData(Path folder) {
+        try {
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("train.txt"), String.join("\n\n", corpus.train().stream()
+                    .map(String::strip).toList()) + "\n");
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            StringBuilder lines = new StringBuilder();
+            for (EvalExample e : heldOutExamples()) {
+                String question = e.prompt().replaceFirst("^Q: ", "").replaceFirst("\nA: (#### )?$", "");
+                var node = json.createObjectNode().put("question", question).put("answer", "#### " + e.gold());
+                lines.append(json.writeValueAsString(node)).append('\n');
+            }
+            Files.writeString(folder.resolve("heldout.jsonl"), lines.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo data to " + folder, e);
+        }
     }
 
     /**
