@@ -61,6 +61,14 @@ final class DemoEvaluation {
             for (SettingResult r : evaluator.evaluate(examples, settings)) {
                 rows.add(DemoResults.Row.of(label, r));
             }
+            if (quietStar) {
+                rows.add(SpanEvaluation.evaluate(label, model, examples, plan.seed(), false,
+                        evaluator.constantThoughtId()));
+                if (headline) {
+                    rows.add(SpanEvaluation.evaluate(label, model, examples, plan.seed(), true,
+                            evaluator.constantThoughtId()));
+                }
+            }
             return rows;
         }
     }

@@ -35,8 +35,8 @@ class DemoCommandTest {
 
         JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("result");
         DemoPlan plan = DemoPlan.quick();
-        // base, two controls (thinking off) + the Quiet-STaR model under five settings
-        assertThat(results.get("rows")).hasSize(3 + 5);
+        // base, two controls (thinking off) + the Quiet-STaR model under seven settings
+        assertThat(results.get("rows")).hasSize(3 + 7);
         for (JsonNode row : results.get("rows")) {
             assertThat(row.get("examples").asInt()).isEqualTo(plan.heldOutProblems());
             assertThat(row.get("perExample")).hasSize(plan.heldOutProblems());
