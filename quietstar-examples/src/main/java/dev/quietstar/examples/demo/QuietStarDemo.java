@@ -140,6 +140,7 @@ public final class QuietStarDemo {
         }
         DemoResults results = new DemoResults(plan, dir, phases, rows, effect);
         results.write(dir);
+        writeCurves(headline, control, dir.resolve("curves.svg"));
         evaluation.writeReport(headline.finalCheckpoint(), examples.get(0), headline.steps(),
                 dir.resolve("report.html"));
         out.println();
@@ -147,6 +148,25 @@ public final class QuietStarDemo {
         out.println("results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json") + ", "
                 + dir.resolve("report.html"));
         out.flush();
+    }
+
+    /** Training curves of the headline Quiet-STaR run beside the equal-steps control, as a standalone SVG. */
+    private static void writeCurves(TrainingReport quietStar, TrainingReport control, Path file) {
+        double[] x = quietStar.steps().stream().mapToDouble(m -> m.step()).toArray();
+        double[] base = quietStar.steps().stream().mapToDouble(m -> m.baseNllPlain()).toArray();
+        double[] talk = quietStar.steps().stream().mapToDouble(m -> m.talkNllPlain()).toArray();
+        double[] cx = control.steps().stream().mapToDouble(m -> m.step()).toArray();
+        double[] cy = control.steps().stream().mapToDouble(m -> m.baseNllPlain()).toArray();
+        String svg = dev.quietstar.core.report.SvgLineChart.builder()
+                .title("Training NLL per token (plain mean): Quiet-STaR vs the equal-steps control")
+                .xLabel("step").yLabel("nats").integerX(true).size(720, 320)
+                .series("Quiet-STaR: base pass", x, base).series("Quiet-STaR: after the thought", x, talk)
+                .series("control: next-token", cx, cy).build().toSvg();
+        try {
+            Files.writeString(file, svg);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /**
