@@ -46,6 +46,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Only pretrain the base model (as shipped in the jar) and stop; implies --from-scratch.")
     boolean pretrainOnly;
 
+    @Option(names = "--set", paramLabel = "FIELD=VALUE",
+            description = "Override a field of the Quiet-STaR recipe, e.g. optimizer.mixingHeadLrMultiplier=300 "
+                    + "(repeatable; thoughtLength comes from the preset).")
+    java.util.List<String> overrides = new java.util.ArrayList<>();
+
     @Option(names = "--output", paramLabel = "DIR",
             description = "Output folder. Default: quietstar-demo-<date-time> in the current folder.")
     Path output;
@@ -65,7 +70,8 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = output != null ? output : Path.of("quietstar-demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
-        QuietStarDemo demo = new QuietStarDemo(backend, plan, dir.toAbsolutePath(), fromScratch || pretrainOnly, out);
+        QuietStarDemo demo = new QuietStarDemo(backend, plan, dir.toAbsolutePath(), fromScratch || pretrainOnly, out,
+                overrides);
         if (pretrainOnly) {
             demo.pretrainOnly();
         } else {

@@ -39,10 +39,12 @@ final class DemoTraining {
 
     private final QuietStarBackend backend;
     private final DemoPlan plan;
+    private final List<String> overrides;
 
-    DemoTraining(QuietStarBackend backend, DemoPlan plan) {
+    DemoTraining(QuietStarBackend backend, DemoPlan plan, List<String> overrides) {
         this.backend = backend;
         this.plan = plan;
+        this.overrides = List.copyOf(overrides);
     }
 
     /** The pretraining configuration (also the one recorded beside the shipped checkpoint). */
@@ -103,14 +105,19 @@ final class DemoTraining {
         }
     }
 
-    /** The Quiet-STaR recipe of the demo: the small-model preset with the meta-tokens frozen. */
+    /**
+     * The Quiet-STaR recipe of the demo: the small-model preset with the meta-tokens frozen, then the user's
+     * {@code --set} overrides.
+     */
     QuietStarConfig quietStarConfig(int thoughtLength) {
         QuietStarConfig s = QuietStarConfig.smallModel();
-        return s.withShape(thoughtLength, plan.lookahead(), plan.thoughtsPerPosition(), plan.sequenceLength())
+        QuietStarConfig recipe = s.withShape(thoughtLength, plan.lookahead(), plan.thoughtsPerPosition(), plan.sequenceLength())
                 .withMetaTokenInit("[")
                 .withOptimizer(s.optimizer().withLearningRate(1e-4).withMultipliers(30.0, 0.0).withWarmupSteps(10))
                 .withTraining(TrainingConfig.official().withSteps(plan.quietStarSteps())
                         .withBatch(plan.examplesPerStep(), plan.examplesPerStep()).withSeed(plan.seed()));
+        QuietStarConfig c = dev.quietstar.core.config.ConfigLoader.override(recipe, overrides);
+        return c.withShape(thoughtLength, c.lookahead(), c.thoughtsPerPosition(), c.sequenceLength());
     }
 
     /** The control: the same data, batches and backbone learning rate, next-token loss only. */

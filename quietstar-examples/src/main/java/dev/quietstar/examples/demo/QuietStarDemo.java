@@ -26,6 +26,7 @@ public final class QuietStarDemo {
     private final boolean fromScratch;
     private final PrintWriter out;
     private final ArithmeticCorpus corpus;
+    private final List<String> overrides;
 
     /**
      * Creates the demo.
@@ -37,6 +38,22 @@ public final class QuietStarDemo {
      * @param out where progress and results are printed
      */
     public QuietStarDemo(QuietStarBackend backend, DemoPlan plan, Path dir, boolean fromScratch, PrintWriter out) {
+        this(backend, plan, dir, fromScratch, out, List.of());
+    }
+
+    /**
+     * Creates the demo with overrides of the Quiet-STaR recipe.
+     *
+     * @param backend a backend with TRAIN and INFER
+     * @param plan the sizes
+     * @param dir the output folder
+     * @param fromScratch pretrain the base model here instead of using the shipped one
+     * @param out where progress and results are printed
+     * @param overrides {@code field=value} overrides of the Quiet-STaR configuration (see ConfigLoader)
+     */
+    public QuietStarDemo(QuietStarBackend backend, DemoPlan plan, Path dir, boolean fromScratch, PrintWriter out,
+            List<String> overrides) {
+        this.overrides = List.copyOf(overrides);
         this.backend = Objects.requireNonNull(backend, "backend");
         this.plan = Objects.requireNonNull(plan, "plan");
         this.dir = Objects.requireNonNull(dir, "dir");
@@ -61,7 +78,7 @@ public final class QuietStarDemo {
     }
 
     private Path pretrain() {
-        DemoTraining training = new DemoTraining(backend, plan);
+        DemoTraining training = new DemoTraining(backend, plan, overrides);
         TrainingReport report = training.pretrain(corpus.trainDataset(), dir.resolve("pretrain"));
         Path base = dir.resolve("base");
         copyWeights(report.finalCheckpoint(), base);
@@ -96,7 +113,7 @@ public final class QuietStarDemo {
         writeData(dir.resolve("data"));
         Path start = dir.resolve("start");
         DemoTraining.prepareStart(base, start);
-        DemoTraining training = new DemoTraining(backend, plan);
+        DemoTraining training = new DemoTraining(backend, plan, overrides);
         var data = corpus.trainDataset();
         List<DemoResults.Phase> phases = new ArrayList<>();
         Map<Integer, TrainingReport> quietStar = new LinkedHashMap<>();
