@@ -10,7 +10,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * Progress of a long command: a progress bar on standard error when the program runs on a terminal, else a plain
  * line every tenth of the work, so logs of piped runs stay readable.
  */
-final class CommandProgress implements EvalProgress, AutoCloseable {
+public final class CommandProgress implements EvalProgress, AutoCloseable {
 
     private final String task;
     private final PrintWriter lines;
@@ -24,7 +24,7 @@ final class CommandProgress implements EvalProgress, AutoCloseable {
      * @param lines where plain lines go when there is no terminal
      * @param terminal whether to draw a bar
      */
-    CommandProgress(String task, PrintWriter lines, boolean terminal) {
+    public CommandProgress(String task, PrintWriter lines, boolean terminal) {
         this.task = task;
         this.lines = lines;
         this.bar = null;

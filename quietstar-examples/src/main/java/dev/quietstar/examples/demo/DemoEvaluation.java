@@ -55,10 +55,12 @@ final class DemoEvaluation {
         out.println("== evaluating " + label + " on " + examples.size() + " held-out problems ("
                 + settings.stream().map(EvalSetting::name).toList() + ")");
         out.flush();
-        try (QuietStarModel model = QuietStarModel.load(checkpoint, DemoTraining.device())) {
+        try (QuietStarModel model = QuietStarModel.load(checkpoint, DemoTraining.device());
+                var progress = new dev.quietstar.examples.cli.CommandProgress("eval " + label, out,
+                        System.console() != null)) {
             AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(plan.seed()).build();
             List<DemoResults.Row> rows = new ArrayList<>();
-            for (SettingResult r : evaluator.evaluate(examples, settings)) {
+            for (SettingResult r : evaluator.evaluate(examples, settings, progress)) {
                 rows.add(DemoResults.Row.of(label, r));
             }
             if (quietStar) {
