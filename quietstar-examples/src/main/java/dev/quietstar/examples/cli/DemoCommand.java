@@ -46,6 +46,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Only pretrain the base model (as shipped in the jar) and stop; implies --from-scratch.")
     boolean pretrainOnly;
 
+    @Option(names = "--pretrain-steps", paramLabel = "N",
+            description = "Pretraining steps with --from-scratch or --pretrain-only (default: the preset's).")
+    Integer pretrainSteps;
+
     @Option(names = "--set", paramLabel = "FIELD=VALUE",
             description = "Override a field of the Quiet-STaR recipe, e.g. optimizer.mixingHeadLrMultiplier=300 "
                     + "(repeatable; thoughtLength comes from the preset).")
@@ -67,6 +71,12 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         DemoPlan plan = size.quick ? DemoPlan.quick() : size.full ? DemoPlan.full() : DemoPlan.standard();
+        if (pretrainSteps != null) {
+            if (pretrainSteps < 1) {
+                throw new IllegalArgumentException("--pretrain-steps must be >= 1, was " + pretrainSteps);
+            }
+            plan = plan.withPretrainSteps(pretrainSteps);
+        }
         Path dir = output != null ? output : Path.of("quietstar-demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();

@@ -59,6 +59,17 @@ public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int
     }
 
     /**
+     * Returns a copy with another number of pretraining steps.
+     *
+     * @param steps the steps
+     * @return the copy
+     */
+    public DemoPlan withPretrainSteps(int steps) {
+        return new DemoPlan(name, trainDocuments, heldOutProblems, steps, quietStarSteps, thoughtLengths, lookahead,
+                thoughtsPerPosition, sequenceLength, examplesPerStep, seed);
+    }
+
+    /**
      * The headline thought length.
      *
      * @return the first thought length
