@@ -46,6 +46,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Only pretrain the base model (as shipped in the jar) and stop; implies --from-scratch.")
     boolean pretrainOnly;
 
+    @Option(names = "--base", paramLabel = "CHECKPOINT",
+            description = "Start from this base checkpoint instead of the shipped one (for example the base/ folder "
+                    + "of an earlier --pretrain-only run).")
+    Path base;
+
     @Option(names = "--pretrain-steps", paramLabel = "N",
             description = "Pretraining steps with --from-scratch or --pretrain-only (default: the preset's).")
     Integer pretrainSteps;
@@ -80,8 +85,14 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = output != null ? output : Path.of("quietstar-demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
+        if (base != null && (fromScratch || pretrainOnly)) {
+            throw new IllegalArgumentException("--base cannot be combined with --from-scratch or --pretrain-only");
+        }
         QuietStarDemo demo = new QuietStarDemo(backend, plan, dir.toAbsolutePath(), fromScratch || pretrainOnly, out,
                 overrides);
+        if (base != null) {
+            demo.useBase(base.toAbsolutePath());
+        }
         if (pretrainOnly) {
             demo.pretrainOnly();
         } else {

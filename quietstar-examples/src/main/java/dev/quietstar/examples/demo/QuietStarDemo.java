@@ -27,6 +27,7 @@ public final class QuietStarDemo {
     private final PrintWriter out;
     private final ArithmeticCorpus corpus;
     private final List<String> overrides;
+    private Path givenBase;
 
     /**
      * Creates the demo.
@@ -61,6 +62,19 @@ public final class QuietStarDemo {
         this.out = Objects.requireNonNull(out, "out");
         this.corpus = ArithmeticCorpus.builder().optSeed(plan.seed()).optTrainDocuments(plan.trainDocuments())
                 .optHeldOutProblems(4 * plan.heldOutProblems()).build();
+    }
+
+    /**
+     * Starts from a given base checkpoint instead of the shipped one.
+     *
+     * @param checkpoint the base checkpoint folder
+     */
+    public void useBase(Path checkpoint) {
+        if (!Files.isRegularFile(checkpoint.resolve("quietstar.json"))) {
+            throw new IllegalArgumentException("--base " + checkpoint + " is not a quietstar checkpoint folder "
+                    + "(no quietstar.json)");
+        }
+        this.givenBase = checkpoint;
     }
 
     /**
@@ -106,6 +120,9 @@ public final class QuietStarDemo {
         Path base;
         if (fromScratch) {
             base = pretrain();
+        } else if (givenBase != null) {
+            base = dir.resolve("base");
+            copyWeights(givenBase, base);
         } else {
             base = dir.resolve("base");
             DemoTraining.extractShippedBase(base);
