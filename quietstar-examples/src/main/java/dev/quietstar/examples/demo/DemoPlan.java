@@ -46,7 +46,7 @@ public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int
      * @return the plan
      */
     public static DemoPlan standard() {
-        return new DemoPlan("standard", 20000, 100, 4000, 120, List.of(8), 4, 2, 40, 8, 11);
+        return new DemoPlan("standard", 20000, 100, 12000, 120, List.of(8), 4, 2, 40, 8, 11);
     }
 
     /**
@@ -55,7 +55,7 @@ public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int
      * @return the plan
      */
     public static DemoPlan full() {
-        return new DemoPlan("full", 20000, 300, 4000, 300, List.of(8, 4, 12), 4, 2, 40, 8, 11);
+        return new DemoPlan("full", 20000, 300, 12000, 300, List.of(8, 4, 12), 4, 2, 40, 8, 11);
     }
 
     /**

@@ -73,7 +73,8 @@ final class SpanEvaluation {
             var genSampler = constant ? CustomThoughtGeneration.constantSampler(constantId)
                     : ThoughtSamplers.categorical(1.0, new SplittableRandom(seed * 1_000_003L + e));
             long t0 = System.nanoTime();
-            SpanThought.Scored g = thinker.generate(prompt, answer.length + 4, newline, genSampler);
+            SpanThought.Scored g = thinker.generate(prompt, answer.length + AnswerEvaluator.DEFAULT_GENERATION_MARGIN,
+                    newline, genSampler);
             nanos += System.nanoTime() - t0;
             generatedTokens += g.tokens().length;
             String text = tok.decode(g.tokens());
