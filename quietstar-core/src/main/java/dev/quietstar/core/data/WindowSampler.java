@@ -104,8 +104,8 @@ public final class WindowSampler {
         this.sequenceLength = sequenceLength;
         this.lookahead = lookahead;
         this.seed = seed;
-        int bos = firstPresent(tokenizer.bosId(), tokenizer.eosId(), "the tokenizer has neither a BOS nor an EOS "
-                + "token, but each document must start with one; use a tokenizer that defines either");
+        int bos = tokenizer.documentStartId().orElseThrow(() -> new DatasetException("the tokenizer has neither a BOS "
+                + "nor an EOS token, but each document must start with one; use a tokenizer that defines either"));
         this.padId = firstPresent(tokenizer.padId(), tokenizer.eosId(), "the tokenizer has neither a pad nor an EOS "
                 + "token, but short documents must be padded with one; use a tokenizer that defines either");
         if (dataset.size() == 0) {

@@ -63,4 +63,32 @@ public interface TextTokenizer {
      * @return the id, empty when the vocabulary lacks it
      */
     OptionalInt tokenId(String token);
+
+    /**
+     * The token every document starts with: the BOS token, else the end-of-text token (the GPT-2 convention),
+     * as the training data pipeline uses it.
+     *
+     * @return the id, empty when the tokenizer has neither
+     */
+    default OptionalInt documentStartId() {
+        return bosId().isPresent() ? bosId() : eosId();
+    }
+
+    /**
+     * Ids of a text as the model sees it at the start of a document: {@link #documentStartId()} (when there is one)
+     * followed by the text's ids.
+     *
+     * @param body the text's ids
+     * @return the ids with the start token prepended
+     */
+    default int[] withDocumentStart(int[] body) {
+        OptionalInt start = documentStartId();
+        if (start.isEmpty()) {
+            return body;
+        }
+        int[] ids = new int[body.length + 1];
+        ids[0] = start.getAsInt();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        return ids;
+    }
 }

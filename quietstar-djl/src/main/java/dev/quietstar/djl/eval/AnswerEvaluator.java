@@ -29,7 +29,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -338,7 +337,7 @@ public final class AnswerEvaluator {
         TextTokenizer tok = model.tokenizer();
         CausalDecoder decoder = model.decoder();
         int vocab = decoder.config().vocabSize();
-        int[] prompt = withDocumentStart(tok, tok.encode(example.prompt()));
+        int[] prompt = tok.withDocumentStart(tok.encode(example.prompt()));
         int[] answer = tok.encode(answerText(example));
         int p = prompt.length;
         int m = answer.length;
@@ -525,7 +524,7 @@ public final class AnswerEvaluator {
             int longestPrompt = 0;
             for (EvalExample e : batch) {
                 longestAnswer = Math.max(longestAnswer, tok.encode(answerText(e)).length);
-                longestPrompt = Math.max(longestPrompt, withDocumentStart(tok, tok.encode(e.prompt())).length);
+                longestPrompt = Math.max(longestPrompt, tok.withDocumentStart(tok.encode(e.prompt())).length);
             }
             int room = maxPositions - longestPrompt - branch.positionsUsed() + 1;
             int maxNew = Math.max(1, Math.min(longestAnswer + generationMargin, room));
@@ -590,17 +589,5 @@ public final class AnswerEvaluator {
         return new SettingResult(setting.name(), n, nllSum / answerTokens, (double) correct / answerTokens, exact,
                 Math.min(1, probabilitySum / n), thoughts == 0 ? Double.NaN : weightSum / thoughts, speed,
                 perExample);
-    }
-
-    /** Prepends the token every training document starts with (BOS, else EOS), as generation does. */
-    private static int[] withDocumentStart(TextTokenizer tok, int[] body) {
-        OptionalInt start = tok.bosId().isPresent() ? tok.bosId() : tok.eosId();
-        if (start.isEmpty()) {
-            return body;
-        }
-        int[] ids = new int[body.length + 1];
-        ids[0] = start.getAsInt();
-        System.arraycopy(body, 0, ids, 1, body.length);
-        return ids;
     }
 }

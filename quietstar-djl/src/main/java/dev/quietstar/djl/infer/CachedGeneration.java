@@ -17,7 +17,6 @@ import dev.quietstar.djl.thought.QuietStarModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -120,7 +119,7 @@ final class CachedGeneration {
             if (body.length == 0) {
                 throw new IllegalArgumentException(which + " encodes to no token: give the text to continue");
             }
-            ids[i] = withDocumentStart(tok, body);
+            ids[i] = tok.withDocumentStart(body);
             int n = ids[i].length;
             if (n >= maxPositions) {
                 throw new IllegalArgumentException(which + " is longer than the model's context: " + n
@@ -146,24 +145,6 @@ final class CachedGeneration {
                         + " use text the tokenizer can represent");
             }
         }
-        return ids;
-    }
-
-    /**
-     * Prepends the token every training document starts with (BOS, else EOS), as the data pipeline does.
-     *
-     * @param tok the tokenizer
-     * @param body the text's ids
-     * @return the ids the model sees
-     */
-    static int[] withDocumentStart(TextTokenizer tok, int[] body) {
-        OptionalInt start = tok.bosId().isPresent() ? tok.bosId() : tok.eosId();
-        if (start.isEmpty()) {
-            return body;
-        }
-        int[] ids = new int[body.length + 1];
-        ids[0] = start.getAsInt();
-        System.arraycopy(body, 0, ids, 1, body.length);
         return ids;
     }
 

@@ -194,7 +194,7 @@ public final class DjlReasoner implements Reasoner {
             throw new IllegalArgumentException("text to score is empty");
         }
         TextTokenizer tok = model.tokenizer();
-        int[] ids = CachedGeneration.withDocumentStart(tok, tok.encode(text));
+        int[] ids = tok.withDocumentStart(tok.encode(text));
         int len = ids.length;
         if (len < 2) {
             throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "

@@ -50,7 +50,7 @@ class DjlReasonerGenerationTest {
     @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     private static List<Integer> plainGreedy(QuietStarModel model, String prompt, int tokens) {
         List<Integer> seq = new ArrayList<>();
-        for (int id : CachedGeneration.withDocumentStart(model.tokenizer(), model.tokenizer().encode(prompt))) {
+        for (int id : model.tokenizer().withDocumentStart(model.tokenizer().encode(prompt))) {
             seq.add(id);
         }
         List<Integer> out = new ArrayList<>();

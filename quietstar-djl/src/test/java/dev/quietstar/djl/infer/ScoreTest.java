@@ -51,7 +51,7 @@ class ScoreTest {
             assertThat(s.baseTotal()).isCloseTo(s.baseLogProbs().stream().mapToDouble(Double::doubleValue).sum(),
                     offset(1e-9));
             // The objective on the same (greedy) thoughts: its per-token NLLs are minus these log-probabilities.
-            int[] ids = CachedGeneration.withDocumentStart(model.tokenizer(), model.tokenizer().encode(TEXT));
+            int[] ids = model.tokenizer().withDocumentStart(model.tokenizer().encode(TEXT));
             try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
                 long[] l = java.util.Arrays.stream(ids).mapToLong(i -> i).toArray();
                 NDArray idArray = m.create(l, new Shape(1, l.length));

@@ -44,7 +44,7 @@ final class SpanEvaluation {
         long nanos = 0;
         for (int e = 0; e < examples.size(); e++) {
             EvalExample ex = examples.get(e);
-            int[] prompt = withStart(tok, tok.encode(ex.prompt()));
+            int[] prompt = tok.withDocumentStart(tok.encode(ex.prompt()));
             int[] answer = tok.encode(AnswerEvaluator.answerText(ex));
             var sampler = constant ? CustomThoughtGeneration.constantSampler(constantId)
                     : ThoughtSamplers.categorical(1.0, new SplittableRandom(seed * 1_000_003L + e));
@@ -97,16 +97,5 @@ final class SpanEvaluation {
                 (double) matches / Math.max(1, n), probability / Math.max(1, n),
                 weighted == 0 ? Double.NaN : weight / weighted, generatedTokens / Math.max(1e-9, nanos / 1e9),
                 results);
-    }
-
-    private static int[] withStart(TextTokenizer tok, int[] ids) {
-        var start = tok.bosId().isPresent() ? tok.bosId() : tok.eosId();
-        if (start.isEmpty()) {
-            return ids;
-        }
-        int[] out = new int[ids.length + 1];
-        out[0] = start.getAsInt();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
     }
 }
