@@ -92,6 +92,14 @@ final class CachedGeneration {
         boolean finished() {
             return stopReason != null;
         }
+
+        int[] idsSoFar() {
+            int[] all = Arrays.copyOf(promptIds, promptIds.length + generated.size());
+            for (int i = 0; i < generated.size(); i++) {
+                all[promptIds.length + i] = generated.get(i);
+            }
+            return all;
+        }
     }
 
     /**
@@ -266,13 +274,14 @@ final class CachedGeneration {
                             thought[k] = Math.toIntExact(thoughtIds[r * n + k]);
                         }
                         double pBase = OutputSampler.probability(base, r * vocab, vocab, token);
-                        TokenTrace trace = new TokenTrace(token, tok.decode(new int[] {token}), toList(thought),
-                                thought.length == 0 ? "" : tok.decode(thought), thinking[r] ? weights[r] : 0.0,
+                        int[] before = row.idsSoFar();
+                        TokenTrace trace = new TokenTrace(token, tok.decodeAfter(before, new int[] {token}),
+                                toList(thought), thought.length == 0 ? "" : tok.decodeAfter(before, thought), thinking[r] ? weights[r] : 0.0,
                                 thinking[r] ? OutputSampler.probability(mixed, r * vocab, vocab, token) : pBase,
                                 pBase);
                         row.generated.add(token);
-                        row.generatedText = tok.decode(row.generated.stream().mapToInt(Integer::intValue)
-                                .toArray());
+                        row.generatedText = tok.decodeAfter(row.promptIds,
+                                row.generated.stream().mapToInt(Integer::intValue).toArray());
                         if (options.returnTraces()) {
                             row.traces.add(trace);
                         }

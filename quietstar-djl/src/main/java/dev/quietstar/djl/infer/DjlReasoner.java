@@ -21,6 +21,7 @@ import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -76,6 +77,16 @@ public final class DjlReasoner implements Reasoner {
     public static DjlReasoner open(Path checkpoint, Device device) {
         QuietStarModel model = QuietStarModel.load(checkpoint, device);
         LOG.debug("loaded {} for inference on {}", checkpoint, device);
+        return new DjlReasoner(model, true);
+    }
+
+    /**
+     * Serves a model and takes ownership of it: {@link #close()} frees it.
+     *
+     * @param model the model
+     * @return the reasoner
+     */
+    public static DjlReasoner owning(QuietStarModel model) {
         return new DjlReasoner(model, true);
     }
 
@@ -239,7 +250,7 @@ public final class DjlReasoner implements Reasoner {
             for (int i = 0; i < len - 1; i++) {
                 int token = ids[i + 1];
                 tokenIds.add(token);
-                tokens.add(tok.decode(new int[] {token}));
+                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {token}));
                 baseList.add((double) baseLogp[i]);
                 thinkList.add((double) thinkLogp[i]);
                 weightList.add((double) weights[i]);
@@ -247,7 +258,7 @@ public final class DjlReasoner implements Reasoner {
                 for (int k = 0; k < n; k++) {
                     thought[k] = Math.toIntExact(thoughtIds[i * n + k]);
                 }
-                thoughts.add(tok.decode(thought));
+                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), thought));
             }
             return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
         }
