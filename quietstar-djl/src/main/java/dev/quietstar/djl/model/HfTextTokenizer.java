@@ -108,7 +108,9 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         int base = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         HuggingFaceTokenizer tok;
         try (InputStream in = new ByteArrayInputStream(json)) {
-            tok = HuggingFaceTokenizer.newInstance(in, Map.of("addSpecialTokens", "false"));
+            // DJL truncates to 512 tokens unless told not to: a long document must keep all of its tokens.
+            tok = HuggingFaceTokenizer.newInstance(in, Map.of("addSpecialTokens", "false", "truncation", "false",
+                    "padding", "false"));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer.json " + origin + ": " + e.getMessage(), e);
         }

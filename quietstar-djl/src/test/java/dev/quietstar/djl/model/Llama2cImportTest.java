@@ -136,6 +136,16 @@ class Llama2cImportTest {
     }
 
     @Test
+    void longTextsKeepEveryToken() {
+        String longText = String.join(" ", java.util.Collections.nCopies(120, Stories260K.GREEDY_TEXT));
+        try (HfTextTokenizer tok = HfTextTokenizer.load(converted, Map.of())) {
+            int[] ids = tok.encode(longText);
+            assertThat(ids.length).as("no truncation at the tokenizer's 512-token model length").isGreaterThan(5000);
+            assertThat(Arrays.stream(ids).boxed().toList()).isEqualTo(reference.encode(longText, false));
+        }
+    }
+
+    @Test
     void convertedFolderAndDirectLoadGiveLlama2csLogits() {
         int[] ids = reference.encode(Stories260K.GREEDY_TEXT, true).stream().mapToInt(Integer::intValue).toArray();
         int n = ids.length;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
@@ -13,7 +14,6 @@ import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +24,11 @@ import picocli.CommandLine.Option;
 
 /**
  * Generates text with a trained Quiet-STaR checkpoint, thinking before each token, and optionally shows the
- * thoughts.
+ * thoughts; or with a plain pretrained model ({@code --model-hf}), which does not think unless asked to.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue a prompt with a Quiet-STaR checkpoint, thinking before every token (or where asked).")
+        description = "Continue a prompt with a Quiet-STaR checkpoint, thinking before every token (or where asked), "
+                + "or with a plain HuggingFace model (--model-hf), which does not think.")
 public final class GenerateCommand implements Callable<Integer> {
 
     private static final String RESET = "\u001b[0m";
@@ -38,8 +39,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint folder.")
-    Path model;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    ModelOption model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "Text to continue.")
     String prompt;
@@ -86,20 +87,18 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
-        }
+        ModelSource source = model.source();
         if (noThink && !thinkAfter.isEmpty()) {
             throw new IllegalArgumentException("--no-think and --think-after contradict each other; use one");
         }
-        ThinkingPolicy policy = noThink ? ThinkingPolicy.never()
+        ThinkingPolicy policy = noThink || model.plain() && thinkAfter.isEmpty() ? ThinkingPolicy.never()
                 : thinkAfter.isEmpty() ? ThinkingPolicy.everyToken() : ThinkingPolicy.afterTriggers(thinkAfter);
         GenerationOptions options = new GenerationOptions(maxTokens, stops,
                 new Sampling(temperature, topK, topP, seed),
                 greedyThoughts ? ThoughtSampling.GREEDY : ThoughtSampling.SAMPLE, policy, json || showThoughts);
         PrintWriter out = spec.commandLine().getOut();
         boolean colour = System.console() != null && !json;
-        try (Reasoner reasoner = Backends.discover().select(Capability.INFER).create().openReasoner(model)) {
+        try (Reasoner reasoner = Backends.discover().select(Capability.INFER).create().openReasoner(source)) {
             if (json) {
                 out.println(toJson(reasoner.generate(prompt, options)));
             } else if (showThoughts) {
@@ -114,7 +113,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 out.println("(" + result.tokenIds().size() + " tokens, stopped: " + result.stopReason() + ")");
             } else {
                 GenerationResult result = reasoner.generate(prompt, options);
-                out.println(result.text());
+                out.println(prompt + result.text());
             }
         }
         out.flush();
