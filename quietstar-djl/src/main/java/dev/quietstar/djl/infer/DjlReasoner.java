@@ -197,10 +197,25 @@ public final class DjlReasoner implements Reasoner {
      * @return per-token log-probabilities, mixing weights and thoughts
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
-    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
-        checkOpen();
         Objects.requireNonNull(sampling, "sampling");
+        return score(text, sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
+                : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed)));
+    }
+
+    /**
+     * Scores every token of a text as {@link #score(String, ThoughtSampling, long)} does, with the thought tokens
+     * chosen by a given sampler, for example {@link ThoughtSamplers#forced} for ablations with fixed thoughts.
+     *
+     * @param text non-empty text that with one thought fits the model's context
+     * @param sampler chooses the thought tokens of all positions, one pass at a time
+     * @return per-token log-probabilities, mixing weights and thoughts
+     * @throws IllegalArgumentException for an empty text or one too long for the context
+     */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    public TextScore score(String text, ThoughtSampler<NDArray> sampler) {
+        checkOpen();
+        Objects.requireNonNull(sampler, "sampler");
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("text to score is empty");
         }
@@ -227,8 +242,6 @@ public final class DjlReasoner implements Reasoner {
             }
             NDArray idArray = m.create(longIds, new Shape(1, len));
             NDArray attention = m.ones(new Shape(1, len), DataType.INT32);
-            ThoughtSampler<NDArray> sampler = sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
-                    : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed));
             ThoughtRollout<NDArray> rollout = new ParallelThoughtGenerator(model, n, 1)
                     .generate(idArray, attention, sampler);
             String upTo = ":, 0:" + (len - 1) + ", :";

@@ -9,7 +9,6 @@ import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
-import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
@@ -31,10 +30,6 @@ import picocli.CommandLine.Option;
                 + "or with a plain HuggingFace model (--model-hf), which does not think.")
 public final class GenerateCommand implements Callable<Integer> {
 
-    private static final String RESET = "\u001b[0m";
-    private static final String BOLD = "\u001b[1m";
-    private static final String DIM = "\u001b[2m";
-    private static final String CYAN = "\u001b[36m";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -102,14 +97,14 @@ public final class GenerateCommand implements Callable<Integer> {
             if (json) {
                 out.println(toJson(reasoner.generate(prompt, options)));
             } else if (showThoughts) {
-                out.printf("%5s  %-10s %8s %8s %8s  %s%n", "#", "TOKEN", "W", "P(THINK)", "P(BASE)", "THOUGHT");
+                out.println(TraceLines.header());
                 int[] index = {0};
                 GenerationResult result = reasoner.generate(prompt, options, t -> {
-                    out.println(traceLine(index[0]++, t, colour));
+                    out.println(TraceLines.line(index[0]++, t, colour));
                     out.flush();
                 });
                 out.println();
-                out.println(colour ? BOLD + prompt + RESET + result.text() : prompt + result.text());
+                out.println(TraceLines.bold(prompt, colour) + result.text());
                 out.println("(" + result.tokenIds().size() + " tokens, stopped: " + result.stopReason() + ")");
             } else {
                 GenerationResult result = reasoner.generate(prompt, options);
@@ -118,24 +113,6 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private static String traceLine(int index, TokenTrace t, boolean colour) {
-        String token = quote(t.text());
-        String thought = t.thought() ? "<" + quote(t.thoughtText()) + ">" : "-";
-        if (colour) {
-            token = BOLD + token + RESET;
-            thought = CYAN + thought + RESET;
-        }
-        String weight = t.thought() ? String.format("%8.4f", t.mixingWeight()) : String.format("%8s", "-");
-        String line = String.format("%5d  %-10s %s %8.4f %8.4f  %s", index, token, weight, t.probWithThought(),
-                t.probWithoutThought(), thought);
-        return colour && !t.thought() ? DIM + line + RESET : line;
-    }
-
-    /** Shows control characters visibly so every token fits on one line. */
-    private static String quote(String s) {
-        return "'" + s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "'";
     }
 
     private static String toJson(GenerationResult result) {
