@@ -72,6 +72,19 @@ class ConvertCommandTest {
     }
 
     @Test
+    void evalOfAPlainModelRunsTheThinkingOffSettingOnly() throws Exception {
+        Path data = Files.writeString(dir.resolve("q.jsonl"),
+                "{\"question\": \"Tom had 2 apples and got 3 more. How many?\", \"answer\": \"2+3=5\\n#### 5\"}\n"
+                        + "{\"question\": \"Lily saw 4 birds, then 1 flew away. How many?\", \"answer\": \"#### 3\"}\n");
+        Path outDir = dir.resolve("eval");
+        String[] r = run("eval", "--model-hf", converted.toString(), "--data", data.toString(), "--no-generate",
+                "--output", outDir.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        String summary = Files.readString(outDir.resolve("summary.md"));
+        assertThat(summary).contains("thinking off").doesNotContain("every token");
+    }
+
+    @Test
     void badFilesGetAClearErrorAndNoStackTrace() throws Exception {
         Path cut = dir.resolve("cut.bin");
         Files.write(cut, Arrays.copyOf(Files.readAllBytes(Stories260K.weights()), 5000));
