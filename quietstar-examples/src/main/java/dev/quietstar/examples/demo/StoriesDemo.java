@@ -22,18 +22,15 @@ import dev.quietstar.core.llama2c.Llama2cHeader;
 import dev.quietstar.core.train.ProgressListener;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.DjlReasoner;
-import dev.quietstar.djl.model.Llama2cImport;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import dev.quietstar.djl.train.DjlTrainerFactory;
 import dev.quietstar.examples.cli.TraceLines;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -56,9 +53,6 @@ import java.util.function.Function;
  * paper's Figure on difficult tokens does), and paired per-story differences with their standard error.
  */
 public final class StoriesDemo {
-
-    /** Class-path folder of the shipped llama2.c files. */
-    static final String SHIPPED = "/dev/quietstar/examples/models/stories260K/";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final List<String> OPENERS = List.of("Once upon a time", "One day", "Lily", "Tom", "There was a",
@@ -172,20 +166,9 @@ public final class StoriesDemo {
     }
 
     /** Copies the shipped llama2.c files out of the jar and converts them to a HuggingFace folder. */
-    private Path importShippedModel() throws IOException {
-        Path raw = dir.resolve("stories260K-llama2c");
-        Files.createDirectories(raw);
-        for (String f : List.of("stories260K.bin", "tok512.bin", "LICENSE-llama2.c")) {
-            try (InputStream in = StoriesDemo.class.getResourceAsStream(SHIPPED + f)) {
-                if (in == null) {
-                    throw new IllegalStateException("the shipped model is missing " + f + " on the class path; "
-                            + "rebuild the jar (models/stories260K is part of the repository)");
-                }
-                Files.copy(in, raw.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+    private Path importShippedModel() {
         Path base = dir.resolve("stories260K-hf");
-        Llama2cHeader h = Llama2cImport.convert(raw.resolve("stories260K.bin"), raw.resolve("tok512.bin"), base);
+        Llama2cHeader h = ShippedModels.stories260K(dir.resolve("stories260K-llama2c"), base);
         out.printf("== model: stories260K (llama2.c, MIT): %d layers, width %d, %d/%d heads, converted to %s%n",
                 h.layers(), h.dim(), h.heads(), h.kvHeads(), base);
         return base;
