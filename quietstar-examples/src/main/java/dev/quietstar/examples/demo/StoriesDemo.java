@@ -96,6 +96,19 @@ public final class StoriesDemo {
     private final Plan plan;
     private final Path dir;
     private final PrintWriter out;
+    private Path storiesFile;
+
+    /**
+     * Uses the user's stories instead of sampling them from the model: the last {@code heldOutStories} documents of
+     * the file are held out, up to {@code trainStories} of the others are trained on.
+     *
+     * @param file a {@code .txt} (documents separated by blank lines) or {@code .jsonl} ({@code {"text"}}) file
+     * @return this demo
+     */
+    public StoriesDemo useStories(Path file) {
+        this.storiesFile = Objects.requireNonNull(file, "file");
+        return this;
+    }
 
     /**
      * Creates the demo.
@@ -121,9 +134,27 @@ public final class StoriesDemo {
         try {
             Files.createDirectories(dir);
             Path base = importShippedModel();
-            out.println("== data: stories sampled from stories260K itself at temperature 1");
-            List<String> train = sampleStories(base, plan.trainStories(), 1000);
-            List<String> heldOut = sampleStories(base, plan.heldOutStories(), 2_000_000);
+            List<String> train;
+            List<String> heldOut;
+            if (storiesFile != null) {
+                out.println("== data: stories from " + storiesFile);
+                Dataset given = TextDatasets.fromFile(storiesFile);
+                int n = given.size();
+                if (n < plan.heldOutStories() + 1) {
+                    throw new IllegalArgumentException("--data " + storiesFile + " holds " + n + " documents; the demo "
+                            + "holds out the last " + plan.heldOutStories() + " and needs at least one to train on");
+                }
+                heldOut = new ArrayList<>();
+                train = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    (i >= n - plan.heldOutStories() ? heldOut : train).add(given.document(i));
+                }
+                train = train.subList(0, Math.min(train.size(), plan.trainStories()));
+            } else {
+                out.println("== data: stories sampled from stories260K itself at temperature 1");
+                train = sampleStories(base, plan.trainStories(), 1000);
+                heldOut = sampleStories(base, plan.heldOutStories(), 2_000_000);
+            }
             writeJsonl(dir.resolve("stories-train.jsonl"), train);
             writeJsonl(dir.resolve("stories-heldout.jsonl"), heldOut);
             out.printf("   %d training and %d held-out stories (%s)%n", train.size(), heldOut.size(),
@@ -308,6 +339,7 @@ public final class StoriesDemo {
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", "stories260K (llama2.c TinyStories Llama, 260K parameters, MIT)");
+        r.put("data", storiesFile == null ? "sampled from the model at temperature 1" : storiesFile.toString());
         r.put("plan", plan);
         r.put("heldOutStories", reference.length);
         r.put("heldOutTokens", all.length);
