@@ -276,7 +276,8 @@ final class CachedGeneration {
                         double pBase = OutputSampler.probability(base, r * vocab, vocab, token);
                         int[] before = row.idsSoFar();
                         TokenTrace trace = new TokenTrace(token, tok.decodeAfter(before, new int[] {token}),
-                                toList(thought), thought.length == 0 ? "" : tok.decodeAfter(before, thought), thinking[r] ? weights[r] : 0.0,
+                                toList(thought), thought.length == 0 ? "" : tok.decodeAfter(before, thought),
+                                thinking[r] ? weights[r] : 0.0,
                                 thinking[r] ? OutputSampler.probability(mixed, r * vocab, vocab, token) : pBase,
                                 pBase);
                         row.generated.add(token);

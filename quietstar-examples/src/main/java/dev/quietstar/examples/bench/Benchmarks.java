@@ -388,7 +388,8 @@ public final class Benchmarks {
                 String prompt = new String(Arrays.stream(syntheticIds(ctx, 4)).skip(1).mapToInt(v -> (int) v)
                         .map(v -> v < 256 ? v : ' ').collect(StringBuilder::new, StringBuilder::appendCodePoint,
                                 StringBuilder::append));
-                GenerationOptions opts = GenerationOptions.defaults(newTokens).withThoughtSampling(ThoughtSampling.GREEDY);
+                GenerationOptions opts = GenerationOptions.defaults(newTokens)
+                        .withThoughtSampling(ThoughtSampling.GREEDY);
                 List<Integer>[] cachedTokens = new List[1];
                 Stats cached = Stats.time(options.warmup(), options.runs(), () ->
                         cachedTokens[0] = reasoner.generate(prompt, opts).tokenIds());

@@ -73,7 +73,8 @@ public final class TrainStepWorker {
         List<Double> thoughtRates = new ArrayList<>();
         try (QuietStarModel model = DjlTrainerFactory.openModel(new ModelSource.Tiny(Benchmarks.BENCH_MODEL), config,
                 Device.cpu());
-                DjlTrainer trainer = new DjlTrainer(model, config, out, new ReinforceRewardEstimator()).withAttentionLayout(layout)) {
+                DjlTrainer trainer = new DjlTrainer(model, config, out, new ReinforceRewardEstimator())
+                        .withAttentionLayout(layout)) {
             long[] last = {System.nanoTime()};
             trainer.addListener(new TrainingListener() {
                 @Override

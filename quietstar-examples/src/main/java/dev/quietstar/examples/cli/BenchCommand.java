@@ -37,7 +37,8 @@ public final class BenchCommand implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--docs", paramLabel = "DIR", defaultValue = "docs",
-            description = "Where the full run writes bench.json, benchmarks.md and images/ (default: ${DEFAULT-VALUE}).")
+            description = "Where the full run writes bench.json, benchmarks.md and images/ "
+                    + "(default: ${DEFAULT-VALUE}).")
     Path docs;
 
     @Option(names = "--runs", paramLabel = "N", description = "Measured runs per case (default: 7, --quick 5).")

@@ -97,7 +97,8 @@ public final class DemoCommand implements Callable<Integer> {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
         if (data != null && model == null) {
-            throw new IllegalArgumentException("--data is for --model stories260K; the arithmetic demo makes its own data");
+            throw new IllegalArgumentException("--data is for --model stories260K; the arithmetic demo makes its own "
+                    + "data");
         }
         if (model != null) {
             if (!"stories260K".equals(model)) {
