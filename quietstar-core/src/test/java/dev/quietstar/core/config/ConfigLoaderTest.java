@@ -59,8 +59,8 @@ class ConfigLoaderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "{\"thoughtLength\": 0}|thoughtLength must be in 1..64, was 0",
-        "{\"thoughtLength\": 65}|thoughtLength must be in 1..64, was 65",
+        "{\"thoughtLength\": -1}|thoughtLength must be in 0..64, was -1",
+        "{\"thoughtLength\": 65}|thoughtLength must be in 0..64, was 65",
         "{\"lookahead\": 0}|lookahead must be in 1..64, was 0",
         "{\"sequenceLength\": 4, \"lookahead\": 4}|lookahead must be in 1..3 (sequenceLength - 1), was 4",
         "{\"thoughtsPerPosition\": 0}|thoughtsPerPosition must be in 1..64, was 0",
@@ -144,8 +144,8 @@ class ConfigLoaderTest {
         assertThat(c.optimizer().learningRate()).isEqualTo(3e-5);
         assertThat(c.metaTokenInit()).isEqualTo("[");
         assertThat(c.thoughtSampling()).isEqualTo(ThoughtSampling.GREEDY);
-        assertThatThrownBy(() -> ConfigLoader.load(yaml, List.of("thoughtLength=0")))
-                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("thoughtLength must be in 1..64");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml, List.of("thoughtLength=-1")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("thoughtLength must be in 0..64");
         assertThatThrownBy(() -> ConfigLoader.override(c, List.of("optimizer.momentum=0.9")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("unknown config field 'optimizer.momentum'");
