@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.quietstar.api.config.InvalidConfigException;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,9 +93,9 @@ public final class ConfigLoader {
     public static QuietStarConfig load(Path file, List<String> overrides) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new InvalidConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            text = BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES, "config file");
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(e.getMessage(), e);
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");

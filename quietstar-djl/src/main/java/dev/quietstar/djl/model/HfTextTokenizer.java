@@ -1,5 +1,6 @@
 package dev.quietstar.djl.model;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,7 +59,8 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         }
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            root = new ObjectMapper().readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_TOKENIZER_BYTES,
+                    "tokenizer file"));
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed tokenizer.json " + file + ": " + e.getMessage(), e);
         }

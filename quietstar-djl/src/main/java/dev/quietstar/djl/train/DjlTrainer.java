@@ -1,5 +1,6 @@
 package dev.quietstar.djl.train;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -170,7 +171,8 @@ public final class DjlTrainer implements Trainer {
         }
         State state;
         try {
-            state = JSON.readValue(dir.resolve("state.json").toFile(), State.class);
+            state = JSON.readValue(BoundedFiles.readUtf8(dir.resolve("state.json"), BoundedFiles.MAX_METADATA_BYTES,
+                    "training state"), State.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + dir.resolve("state.json") + ": " + e.getMessage(), e);
         }

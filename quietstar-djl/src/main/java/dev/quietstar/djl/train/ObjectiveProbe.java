@@ -1,5 +1,6 @@
 package dev.quietstar.djl.train;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -52,6 +53,9 @@ public final class ObjectiveProbe {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    /** Largest probe input file accepted. */
+    public static final long MAX_INPUT_BYTES = 256L * 1024 * 1024;
 
     private final QuietStarModel model;
     private final RewardEstimator<NDArray> rewards;
@@ -157,10 +161,11 @@ public final class ObjectiveProbe {
             throw new IllegalArgumentException("probe input file " + file + " does not exist");
         }
         try {
-            return parseInput(Files.readString(file));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read probe input " + file + ": " + e.getMessage(), e);
+            return parseInput(BoundedFiles.readUtf8(file, MAX_INPUT_BYTES, "probe input"));
         } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(file.toString())) {
+                throw e;
+            }
             throw new IllegalArgumentException("probe input " + file + ": " + e.getMessage(), e);
         }
     }
