@@ -231,6 +231,10 @@ public final class ConfigLoader {
             }
             String path = o.substring(0, eq).trim();
             String value = o.substring(eq + 1).trim();
+            if (!path.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                throw new InvalidConfigException("override field must be a dotted path of field names (for example "
+                        + "optimizer.learningRate), was '" + path + "' in '" + o + "'");
+            }
             String[] parts = path.split("\\.");
             ObjectNode node = tree;
             for (int i = 0; i < parts.length - 1; i++) {

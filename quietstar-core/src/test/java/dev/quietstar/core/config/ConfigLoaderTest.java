@@ -151,15 +151,35 @@ class ConfigLoaderTest {
                 .hasMessageContaining("unknown config field 'optimizer.momentum'");
         assertThatThrownBy(() -> ConfigLoader.override(c, List.of("thoughtLength")))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("field=value");
+        // Found by ConfigFuzzTest: a path of only dots escaped as an ArrayIndexOutOfBoundsException.
+        assertThatThrownBy(() -> ConfigLoader.override(c, List.of(".=3")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("dotted path of field names");
+        assertThatThrownBy(() -> ConfigLoader.override(c, List.of("optimizer..learningRate=3")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("dotted path of field names");
     }
 
     @Test
     void wrongExtensionAndMissingFileAreClearErrors() {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("c.toml"), List.of()))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("cannot read config file");
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("config file")
+                .hasMessageContaining("c.toml does not exist");
         assertThatThrownBy(() -> {
             Path p = Files.writeString(dir.resolve("c.toml"), "a = 1");
             ConfigLoader.load(p, List.of());
         }).isInstanceOf(InvalidConfigException.class).hasMessageContaining(".json, .yaml or .yml");
+    }
+
+    @Test
+    void anOversizedOrNonUtf8ConfigFileIsRejectedBeforeParsing() throws Exception {
+        Path big = dir.resolve("big.yaml");
+        try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'#'}), dev.quietstar.core.io.BoundedFiles.MAX_METADATA_BYTES);
+        }
+        assertThatThrownBy(() -> ConfigLoader.load(big, List.of())).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("big.yaml").hasMessageContaining("more than the 67108864 accepted");
+        Path latin = Files.write(dir.resolve("latin.yaml"), new byte[] {'a', ':', ' ', (byte) 0xE9});
+        assertThatThrownBy(() -> ConfigLoader.load(latin, List.of())).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("latin.yaml is not UTF-8 text");
     }
 }
