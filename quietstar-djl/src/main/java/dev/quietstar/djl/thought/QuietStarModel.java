@@ -193,6 +193,12 @@ public final class QuietStarModel implements AutoCloseable {
             if (decoder != null) {
                 decoder.close();
             }
+            String message = e.getMessage();
+            if ((e instanceof IllegalArgumentException || e instanceof IllegalStateException) && message != null
+                    && !message.contains(folder.toString())) {
+                // name the checkpoint: a tensor name alone does not say which folder is at fault
+                throw new IllegalArgumentException("checkpoint " + folder + ": " + message, e);
+            }
             throw e;
         }
     }
