@@ -12,8 +12,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.quietstar.api.config.InvalidConfigException;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.io.BoundedFiles;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;

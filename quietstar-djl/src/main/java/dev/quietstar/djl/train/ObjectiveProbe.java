@@ -26,7 +26,6 @@ import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.QuietStarObjective;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import dev.quietstar.djl.thought.ThoughtSamplers;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
