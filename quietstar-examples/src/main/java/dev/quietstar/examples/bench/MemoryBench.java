@@ -43,15 +43,17 @@ public final class MemoryBench {
      * @param trainingSteps optimiser steps taken
      * @param liveArraysAfterWarmUp live native arrays of the model's manager after the first generation call
      * @param liveArraysAtEndOfGeneration the same after the last generation call
-     * @param liveArraysAfterFirstStep live arrays after the first training step (optimiser moments exist)
+     * @param liveArraysAfterWarmUpSteps live arrays after a tenth of the training steps (by then every optimiser
+     *     moment exists: moments are created at a parameter's first update, and the warm-up's first learning rate
+     *     is 0)
      * @param liveArraysAtEndOfTraining the same after the last training step
-     * @param rssGenerationStartBytes resident memory after a tenth of the generation calls
+     * @param rssGenerationStartBytes resident memory after half of the generated tokens
      * @param rssGenerationEndBytes resident memory after the last generation call
-     * @param rssTrainingStartBytes resident memory after a tenth of the training steps
+     * @param rssTrainingStartBytes resident memory after half of the training steps
      * @param rssTrainingEndBytes resident memory after the last training step
      */
     public record Result(int generatedTokens, int trainingSteps, int liveArraysAfterWarmUp,
-            int liveArraysAtEndOfGeneration, int liveArraysAfterFirstStep, int liveArraysAtEndOfTraining,
+            int liveArraysAtEndOfGeneration, int liveArraysAfterWarmUpSteps, int liveArraysAtEndOfTraining,
             long rssGenerationStartBytes, long rssGenerationEndBytes, long rssTrainingStartBytes,
             long rssTrainingEndBytes) {
 
@@ -65,7 +67,7 @@ public final class MemoryBench {
                     + "\"live_arrays_generation\": [%d, %d], \"live_arrays_training\": [%d, %d], "
                     + "\"rss_generation_mib\": [%.1f, %.1f], \"rss_training_mib\": [%.1f, %.1f]}",
                     generatedTokens, trainingSteps, liveArraysAfterWarmUp, liveArraysAtEndOfGeneration,
-                    liveArraysAfterFirstStep, liveArraysAtEndOfTraining, mib(rssGenerationStartBytes),
+                    liveArraysAfterWarmUpSteps, liveArraysAtEndOfTraining, mib(rssGenerationStartBytes),
                     mib(rssGenerationEndBytes), mib(rssTrainingStartBytes), mib(rssTrainingEndBytes));
         }
 
@@ -108,7 +110,7 @@ public final class MemoryBench {
                 if (c == 0) {
                     liveWarm = live(manager);
                 }
-                if (rssGenStart < 0 && generated >= tokens / 10) {
+                if (rssGenStart < 0 && generated >= tokens / 2) {
                     rssGenStart = residentBytes();
                 }
             }
@@ -119,12 +121,13 @@ public final class MemoryBench {
             List<Integer> liveSteps = new ArrayList<>();
             long[] rss = new long[2];
             int warmStep = Math.max(1, steps / 10);
+            int halfStep = steps / 2;
             try (DjlTrainer trainer = new DjlTrainer(model, config, folder, new ReinforceRewardEstimator())) {
                 trainer.addListener(new TrainingListener() {
                     @Override
                     public void onStep(StepMetrics m) {
                         liveSteps.add(live(manager));
-                        if (m.step() == warmStep) {
+                        if (m.step() == halfStep) {
                             rss[0] = residentBytes();
                         }
                     }
@@ -133,7 +136,7 @@ public final class MemoryBench {
                         .build().trainDataset());
             }
             rss[1] = residentBytes();
-            return new Result(generated, liveSteps.size(), liveWarm, liveGenEnd, liveSteps.get(0),
+            return new Result(generated, liveSteps.size(), liveWarm, liveGenEnd, liveSteps.get(warmStep - 1),
                     liveSteps.get(liveSteps.size() - 1), rssGenStart, rssGenEnd, rss[0], rss[1]);
         }
     }
