@@ -16,7 +16,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * {@link InvalidConfigException} naming the field, the value and the allowed range. Files are read by
  * {@code dev.quietstar.core.config.ConfigLoader}, which starts from {@link #official()} and rejects unknown fields.
  *
- * @param thoughtLength sampled tokens per thought, excluding the two meta-tokens (official n_ahead 12 - 3 = 9)
+ * @param thoughtLength sampled tokens per thought, excluding the two meta-tokens (official n_ahead 12 - 3 = 9); 0
+ *     feeds only the start and end tokens (official n_ahead 3, the pause-token-like ablation) and has no policy term
  * @param lookahead true future tokens scored after each thought (official n_ahead_talk 4)
  * @param thoughtsPerPosition thoughts sampled per position for the REINFORCE baseline (official n_passes 2)
  * @param sequenceLength tokens per training window L (official 256)
@@ -58,7 +59,7 @@ public record QuietStarConfig(
 
     /** Validates every field; see the class documentation for the meaning of each. */
     public QuietStarConfig {
-        Checks.inRange("thoughtLength", thoughtLength, 1, MAX_THOUGHT_LENGTH);
+        Checks.inRange("thoughtLength", thoughtLength, 0, MAX_THOUGHT_LENGTH);
         Checks.inRange("lookahead", lookahead, 1, MAX_LOOKAHEAD);
         Checks.inRange("thoughtsPerPosition", thoughtsPerPosition, 1, 64);
         Checks.inRange("sequenceLength", sequenceLength, 2, 1 << 20);

@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.quietstar.api.config.InvalidConfigException;
 import dev.quietstar.api.config.QuietStarConfig;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.quietstar.core.io.BoundedFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -92,9 +91,9 @@ public final class ConfigLoader {
     public static QuietStarConfig load(Path file, List<String> overrides) {
         String text;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new InvalidConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            text = BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES, "config file");
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(e.getMessage(), e);
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
@@ -230,6 +229,10 @@ public final class ConfigLoader {
             }
             String path = o.substring(0, eq).trim();
             String value = o.substring(eq + 1).trim();
+            if (!path.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*")) {
+                throw new InvalidConfigException("override field must be a dotted path of field names (for example "
+                        + "optimizer.learningRate), was '" + path + "' in '" + o + "'");
+            }
             String[] parts = path.split("\\.");
             ObjectNode node = tree;
             for (int i = 0; i < parts.length - 1; i++) {

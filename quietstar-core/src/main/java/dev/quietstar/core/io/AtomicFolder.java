@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * then an existing target is renamed to {@code .<name>.old-<random>}, the new folder is renamed to the target
  * (an atomic move where the file system supports one), and the old folder is deleted. If the writer fails, its
  * folder is deleted and the target is left untouched. A crash between the two renames leaves the previous content
- * in the {@code .old-} folder, from which it can be restored by hand.
+ * in the {@code .old-} folder, from which it can be restored by hand. A temporary folder that a killed writer left
+ * behind is hidden (its name starts with a dot) and is removed by the next write of the same target.
  */
 public final class AtomicFolder {
 
@@ -64,6 +65,7 @@ public final class AtomicFolder {
         }
         Files.createDirectories(parent);
         String name = absolute.getFileName().toString();
+        deleteStaleTemporaries(parent, name);
         Path temp = Files.createDirectory(parent.resolve("." + name + ".tmp-" + randomSuffix()));
         try {
             writer.writeTo(temp);
@@ -95,6 +97,19 @@ public final class AtomicFolder {
         forceDirectory(parent);
         if (old != null) {
             deleteQuietly(old);
+        }
+    }
+
+    /** Removes the temporary folders of earlier writes of the same target that a crash (kill -9) left behind. */
+    private static void deleteStaleTemporaries(Path parent, String name) throws IOException {
+        String prefix = "." + name + ".tmp-";
+        List<Path> stale;
+        try (Stream<Path> s = Files.list(parent)) {
+            stale = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        }
+        for (Path p : stale) {
+            LOG.info("removing {}, left by an interrupted write of {}", p, name);
+            deleteQuietly(p);
         }
     }
 

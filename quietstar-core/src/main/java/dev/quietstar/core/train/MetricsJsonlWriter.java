@@ -139,6 +139,63 @@ public final class MetricsJsonlWriter implements TrainingListener, AutoCloseable
     }
 
     /**
+     * Cuts a metrics file back to the steps a resumed run starts after: keeps the complete lines (ending in a
+     * newline, holding a JSON object) whose {@code step} is at most {@code lastStep}, and drops the rest, such as the
+     * lines of steps a crashed run finished after its last checkpoint and a line half-written when it was killed.
+     * The file is replaced atomically, so a crash here leaves either the old or the new content. A missing file is
+     * left missing.
+     *
+     * @param file the metrics file
+     * @param lastStep the last step to keep (0 keeps nothing)
+     * @return how many lines were dropped
+     * @throws IOException when the file cannot be read or replaced
+     */
+    public static int truncateAfter(Path file, int lastStep) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        StringBuilder kept = new StringBuilder();
+        int dropped = 0;
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            if (nl < 0) { // a last line without its newline was cut short by a crash
+                dropped++;
+                break;
+            }
+            String line = text.substring(start, nl);
+            start = nl + 1;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                node = null;
+            }
+            if (node != null && node.isObject() && node.path("step").isIntegralNumber()
+                    && node.path("step").asLong() >= 1 && node.path("step").asLong() <= lastStep) {
+                kept.append(line).append('\n');
+            } else {
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.writeString(tmp, kept, StandardCharsets.UTF_8);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                    StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return dropped;
+    }
+
+    /**
      * The file being written.
      *
      * @return the path

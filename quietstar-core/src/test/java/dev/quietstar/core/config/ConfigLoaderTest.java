@@ -59,8 +59,8 @@ class ConfigLoaderTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "{\"thoughtLength\": 0}|thoughtLength must be in 1..64, was 0",
-        "{\"thoughtLength\": 65}|thoughtLength must be in 1..64, was 65",
+        "{\"thoughtLength\": -1}|thoughtLength must be in 0..64, was -1",
+        "{\"thoughtLength\": 65}|thoughtLength must be in 0..64, was 65",
         "{\"lookahead\": 0}|lookahead must be in 1..64, was 0",
         "{\"sequenceLength\": 4, \"lookahead\": 4}|lookahead must be in 1..3 (sequenceLength - 1), was 4",
         "{\"thoughtsPerPosition\": 0}|thoughtsPerPosition must be in 1..64, was 0",
@@ -144,22 +144,42 @@ class ConfigLoaderTest {
         assertThat(c.optimizer().learningRate()).isEqualTo(3e-5);
         assertThat(c.metaTokenInit()).isEqualTo("[");
         assertThat(c.thoughtSampling()).isEqualTo(ThoughtSampling.GREEDY);
-        assertThatThrownBy(() -> ConfigLoader.load(yaml, List.of("thoughtLength=0")))
-                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("thoughtLength must be in 1..64");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml, List.of("thoughtLength=-1")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("thoughtLength must be in 0..64");
         assertThatThrownBy(() -> ConfigLoader.override(c, List.of("optimizer.momentum=0.9")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("unknown config field 'optimizer.momentum'");
         assertThatThrownBy(() -> ConfigLoader.override(c, List.of("thoughtLength")))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("field=value");
+        // Found by ConfigFuzzTest: a path of only dots escaped as an ArrayIndexOutOfBoundsException.
+        assertThatThrownBy(() -> ConfigLoader.override(c, List.of(".=3")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("dotted path of field names");
+        assertThatThrownBy(() -> ConfigLoader.override(c, List.of("optimizer..learningRate=3")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("dotted path of field names");
     }
 
     @Test
     void wrongExtensionAndMissingFileAreClearErrors() {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("c.toml"), List.of()))
-                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("cannot read config file");
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("config file")
+                .hasMessageContaining("c.toml does not exist");
         assertThatThrownBy(() -> {
             Path p = Files.writeString(dir.resolve("c.toml"), "a = 1");
             ConfigLoader.load(p, List.of());
         }).isInstanceOf(InvalidConfigException.class).hasMessageContaining(".json, .yaml or .yml");
+    }
+
+    @Test
+    void anOversizedOrNonUtf8ConfigFileIsRejectedBeforeParsing() throws Exception {
+        Path big = dir.resolve("big.yaml");
+        try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'#'}), dev.quietstar.core.io.BoundedFiles.MAX_METADATA_BYTES);
+        }
+        assertThatThrownBy(() -> ConfigLoader.load(big, List.of())).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("big.yaml").hasMessageContaining("more than the 67108864 accepted");
+        Path latin = Files.write(dir.resolve("latin.yaml"), new byte[] {'a', ':', ' ', (byte) 0xE9});
+        assertThatThrownBy(() -> ConfigLoader.load(latin, List.of())).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("latin.yaml is not UTF-8 text");
     }
 }

@@ -98,4 +98,37 @@ class AtomicFolderTest {
                 .hasMessageContaining("is not a folder");
         assertThat(target).hasContent("x");
     }
+
+    @Test
+    void aReadOnlyFolderFailsTheSaveAndKeepsThePreviousContent() throws IOException {
+        Path parent = Files.createDirectories(dir.resolve("ro"));
+        Path target = parent.resolve("ckpt");
+        AtomicFolder.write(target, tmp -> Files.writeString(tmp.resolve("model.bin"), "good"));
+        java.io.File f = parent.toFile();
+        assertThat(f.setWritable(false, false)).isTrue();
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(parent),
+                    "the tests run as a user who ignores permissions (root)");
+            assertThatThrownBy(() -> AtomicFolder.write(target, tmp -> Files.writeString(tmp.resolve("model.bin"),
+                    "new"))).isInstanceOf(IOException.class).hasMessageContaining(parent.toString());
+            assertThat(target.resolve("model.bin")).hasContent("good");
+        } finally {
+            f.setWritable(true, false);
+        }
+        try (Stream<Path> s = Files.list(parent)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("ckpt");
+        }
+    }
+
+    @Test
+    void aTemporaryFolderLeftByAKilledWriterIsRemovedByTheNextWrite() throws IOException {
+        Path target = dir.resolve("ckpt");
+        Path stale = Files.createDirectories(dir.resolve(".ckpt.tmp-0123456789abcdef"));
+        Files.writeString(stale.resolve("model.bin"), "half");
+        Path other = Files.createDirectories(dir.resolve(".other.tmp-0123456789abcdef"));
+        AtomicFolder.write(target, tmp -> Files.writeString(tmp.resolve("model.bin"), "good"));
+        assertThat(target.resolve("model.bin")).hasContent("good");
+        assertThat(stale).doesNotExist();
+        assertThat(other).isDirectory(); // another target's temporary folder is not this write's business
+    }
 }

@@ -97,4 +97,21 @@ class MetricsJsonlWriterTest {
                 .hasMessageContaining("malformed JSON")
                 .hasMessageContaining("line 1");
     }
+
+    @Test
+    void truncateAfterKeepsTheCompleteLinesUpToAStepAndDropsTheRest() throws IOException {
+        Path f = dir.resolve("cut.jsonl");
+        String l1 = "{\"step\":1,\"total_loss\":2.0}";
+        String l2 = "{\"step\":2,\"total_loss\":1.5}";
+        String l3 = "{\"step\":3,\"total_loss\":1.0}";
+        Files.writeString(f, l1 + "\n" + l2 + "\n" + l3 + "\n{\"step\":4,\"tot");
+        assertThat(MetricsJsonlWriter.truncateAfter(f, 2)).isEqualTo(2);
+        assertThat(Files.readString(f)).isEqualTo(l1 + "\n" + l2 + "\n");
+        assertThat(MetricsJsonlWriter.truncateAfter(f, 2)).isZero();
+        assertThat(MetricsJsonlWriter.read(f)).extracting(StepMetrics::step).containsExactly(1, 2);
+        assertThat(MetricsJsonlWriter.truncateAfter(f, 0)).isEqualTo(2);
+        assertThat(Files.readString(f)).isEmpty();
+        assertThat(MetricsJsonlWriter.truncateAfter(dir.resolve("missing.jsonl"), 3)).isZero();
+        assertThat(dir.resolve("missing.jsonl")).doesNotExist();
+    }
 }

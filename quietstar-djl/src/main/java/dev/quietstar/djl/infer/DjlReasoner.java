@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: {@code generate}, {@link #generateBatch} and {@code score} may run concurrently on one reasoner
  * from several threads: each call has its own cache, native memory scope and random sources, and only reads the
  * weights; autograd is turned off on the calling thread for the duration of the call and restored afterwards.
- * Not thread-safe: {@link #close()} while calls run, and changing the model's weights (training, loading) while
- * calls run. The {@link dev.quietstar.api.ThinkingPolicy} and the token callback are called on the calling thread.
+ * {@link #close()} while calls run fails with an {@link IllegalStateException} and leaves the reasoner open; a call
+ * after close fails the same way. Not thread-safe: changing the model's weights (training, loading) while calls
+ * run. The {@link dev.quietstar.api.ThinkingPolicy} and the token callback are called on the calling thread.
  */
 public final class DjlReasoner implements Reasoner {
 
@@ -58,7 +59,8 @@ public final class DjlReasoner implements Reasoner {
     private final QuietStarModel model;
     private final boolean ownsModel;
     private final CachedGeneration generation;
-    private volatile boolean closed;
+    private boolean closed; // guarded by this
+    private int running; // calls in progress, guarded by this
 
     private DjlReasoner(QuietStarModel model, boolean ownsModel) {
         this.model = Objects.requireNonNull(model, "model");
@@ -161,9 +163,14 @@ public final class DjlReasoner implements Reasoner {
      */
     List<GenerationResult> run(List<String> prompts, GenerationOptions options, Consumer<TokenTrace> onToken,
             CachedGeneration.StepObserver observer, CachedGeneration.ThoughtSamplerFactory samplers) {
-        checkOpen();
+        enter();
         long startNanos = System.nanoTime();
-        List<GenerationResult> results = generation.run(prompts, options, onToken, observer, samplers);
+        List<GenerationResult> results;
+        try {
+            results = generation.run(prompts, options, onToken, observer, samplers);
+        } finally {
+            exit();
+        }
         if (LOG.isDebugEnabled()) {
             int tokens = results.stream().mapToInt(r -> r.tokenIds().size()).sum();
             LOG.debug("generated {} tokens for {} prompt(s) in {} ms", tokens, prompts.size(),
@@ -212,9 +219,17 @@ public final class DjlReasoner implements Reasoner {
      * @return per-token log-probabilities, mixing weights and thoughts
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
-    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     public TextScore score(String text, ThoughtSampler<NDArray> sampler) {
-        checkOpen();
+        enter();
+        try {
+            return scoreWhileOpen(text, sampler);
+        } finally {
+            exit();
+        }
+    }
+
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    private TextScore scoreWhileOpen(String text, ThoughtSampler<NDArray> sampler) {
         Objects.requireNonNull(sampler, "sampler");
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("text to score is empty");
@@ -281,22 +296,37 @@ public final class DjlReasoner implements Reasoner {
      * {@inheritDoc}
      *
      * <p>Frees the model when this reasoner loaded it ({@link #open}); a wrapped model stays open.
+     *
+     * @throws IllegalStateException while a call runs on this reasoner (it then stays open)
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (running > 0) {
+                // Freeing the weights under a running call would crash in native code; refuse instead.
+                throw new IllegalStateException("cannot close the reasoner while " + running + " call(s) are "
+                        + "running on it; close it after they return");
+            }
+            closed = true;
         }
-        closed = true;
         if (ownsModel) {
             model.close();
         }
     }
 
-    private void checkOpen() {
+    /** Registers a running call; fails when the reasoner is closed. */
+    private synchronized void enter() {
         if (closed) {
             throw new IllegalStateException("this reasoner is closed; open a new one");
         }
+        running++;
+    }
+
+    private synchronized void exit() {
+        running--;
     }
 
     private static List<String> singlePrompt(String prompt) {

@@ -56,8 +56,8 @@ public final class ThoughtBranch {
      */
     public ThoughtBranch(QuietStarModel model, int thoughtLength) {
         this.model = Objects.requireNonNull(model, "model");
-        if (thoughtLength < 1) {
-            throw new IllegalArgumentException("thoughtLength must be >= 1, was " + thoughtLength);
+        if (thoughtLength < 0) {
+            throw new IllegalArgumentException("thoughtLength must be >= 0, was " + thoughtLength);
         }
         this.thoughtLength = thoughtLength;
     }
@@ -123,7 +123,8 @@ public final class ThoughtBranch {
         NDArray w = head.weight(baseHidden, hidden);
         NDArray mixed = head.mix(baseHidden, hidden, w);
         NDArray logits = decoder.logits(mixed).reshape(rows, decoder.config().vocabSize());
-        NDArray thoughtIds = NDArrays.concat(new NDList(ids), 1);
+        NDArray thoughtIds = ids.isEmpty() ? scope.zeros(new Shape(rows, 0), DataType.INT64)
+                : NDArrays.concat(new NDList(ids), 1);
         return new Result(thoughtIds, w.reshape(rows), logits, hidden.reshape(rows, h));
     }
 

@@ -432,16 +432,29 @@ public final class CausalDecoder implements AutoCloseable {
      *
      * @param inputEmbeds (R, L, H) the tokens of this pass, one per position
      * @param positionIds (R, L) their positions
+     * <p>As in the official code, whose thought-pass diagonal is {@code eye * attention_mask}, a position whose own
+     * token is padding sees none of its thought chain (not even the current pass's own key): {@code ownMask} holds
+     * {@link #MASKED} there, and such a query attends to the real prefix only.
+     *
+     * @param inputEmbeds (R, L, H) the tokens of this pass, one per position
+     * @param positionIds (R, L) their positions
      * @param realMask (R, 1, L, L) the base pass's causal/padding mask
+     * @param ownMask (R, 1, L, 1) additive mask of each position's own thought keys: 0 where the position's token
+     *     is real, {@link #MASKED} where it is padding (see {@link Masks#ownThoughtMask})
      * @param cache the real keys (base pass) and the keys of the earlier thought passes
      * @return hidden states and the cache extended with this pass
      */
     public ThoughtPassOutput forwardThoughtPass(NDArray inputEmbeds, NDArray positionIds, NDArray realMask,
-            ThoughtCache cache) {
+            NDArray ownMask, ThoughtCache cache) {
         long len = inputEmbeds.getShape().get(1);
         if (cache.real().length() != len) {
             throw new IllegalArgumentException("the real cache holds " + cache.real().length()
                     + " positions, the thought pass has " + len);
+        }
+        Shape expectedOwn = new Shape(inputEmbeds.getShape().get(0), 1, len, 1);
+        if (!ownMask.getShape().equals(expectedOwn)) {
+            throw new IllegalArgumentException("own-thought mask must have shape (rows, 1, length, 1) = "
+                    + expectedOwn + ", was " + ownMask.getShape());
         }
         checkPositions(positionIds);
         int groups = config.heads() / config.kvHeads();
@@ -460,7 +473,8 @@ public final class CausalDecoder implements AutoCloseable {
             passValues.add(repeatKv(v, groups));
             NDArray kd = NDArrays.stack(new ai.djl.ndarray.NDList(passKeys), 3); // (R, nh, L, P, hd)
             NDArray vd = NDArrays.stack(new ai.djl.ndarray.NDList(passValues), 3);
-            NDArray diagScores = Ops.div(q.expandDims(3).mul(kd).sum(new int[] {4}), scale); // (R, nh, L, P)
+            NDArray diagScores = Ops.div(q.expandDims(3).mul(kd).sum(new int[] {4}), scale)
+                    .add(ownMask); // (R, nh, L, P); a pad position's own chain is hidden
             NDArray probs = NDArrays.concat(new ai.djl.ndarray.NDList(realScores, diagScores), 3).softmax(-1);
             NDArray pReal = probs.get(":, :, :, 0:" + len);
             NDArray pDiag = probs.get(":, :, :, " + len + ":");

@@ -1,5 +1,6 @@
 package dev.quietstar.djl.model;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,12 +65,8 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no tokenizer.json at " + file);
         }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read tokenizer.json " + file + ": " + e.getMessage(), e);
-        }
+        byte[] bytes = BoundedFiles.readUtf8(file, BoundedFiles.MAX_TOKENIZER_BYTES, "tokenizer file")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return fromJson(bytes, file.toString(), appended);
     }
 

@@ -1,5 +1,6 @@
 package dev.quietstar.djl.model;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,10 +37,11 @@ public final class HuggingFaceModels {
     public static DecoderConfig readConfig(Path folder) {
         Path file = folder.resolve("config.json");
         JsonNode node;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("model folder " + folder + " has no config.json");
+        }
         try {
-            node = JSON.readTree(file.toFile());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new IllegalArgumentException("model folder " + folder + " has no config.json", e);
+            node = JSON.readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES, "config.json"));
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed config.json in " + folder + ": " + e.getMessage(), e);
         }

@@ -54,4 +54,49 @@ public final class Masks {
         }
         return m.create(data, new Shape(b, 1, l, l));
     }
+
+    /**
+     * The thought-pass diagonal block of DESIGN section 3.2 as the official code builds it,
+     * {@code eye * attention_mask}: the thought token at position i sees its own position's key of a thought pass
+     * only when the token at i is real; a padded position sees none of its own thought chain.
+     *
+     * @param m manager of the result
+     * @param attention (batch, length) with 1 for real tokens and 0 for padding
+     * @return (batch, 1, length, length): 0 at (i, i) for real i, {@link CausalDecoder#MASKED} elsewhere
+     */
+    public static NDArray thoughtDiagonal(NDManager m, int[][] attention) {
+        int b = attention.length;
+        int l = attention[0].length;
+        float[] data = new float[b * l * l];
+        java.util.Arrays.fill(data, CausalDecoder.MASKED);
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < l; i++) {
+                if (attention[r][i] != 0) {
+                    data[(r * l + i) * l + i] = 0f;
+                }
+            }
+        }
+        return m.create(data, new Shape(b, 1, l, l));
+    }
+
+    /**
+     * The diagonal of {@link #thoughtDiagonal} alone, for attention that computes the diagonal element-wise
+     * ({@link CausalDecoder#forwardThoughtPass}): 0 where position i's token is real, {@link CausalDecoder#MASKED}
+     * where it is padding.
+     *
+     * @param m manager of the result
+     * @param attention (batch, length) with 1 for real tokens and 0 for padding
+     * @return (batch, 1, length, 1)
+     */
+    public static NDArray ownThoughtMask(NDManager m, int[][] attention) {
+        int b = attention.length;
+        int l = attention[0].length;
+        float[] data = new float[b * l];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < l; i++) {
+                data[r * l + i] = attention[r][i] != 0 ? 0f : CausalDecoder.MASKED;
+            }
+        }
+        return m.create(data, new Shape(b, 1, l, 1));
+    }
 }

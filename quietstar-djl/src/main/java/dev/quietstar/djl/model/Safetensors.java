@@ -5,14 +5,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -25,13 +23,13 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Reads and writes safetensors files with DJL's codec, after checking the header against the file so a truncated
- * or corrupt file fails with the name of the tensor whose bytes are missing, before any tensor is created.
+ * Reads and writes safetensors files with DJL's codec, after checking the header against the file
+ * ({@link SafetensorsHeader}) so a truncated, corrupt or hostile file fails with the file's name and the tensor at
+ * fault before any tensor is created; a shard index may only name files inside its own folder.
  */
 public final class Safetensors {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_HEADER = 100L * 1024 * 1024;
 
     private Safetensors() {}
 
@@ -73,15 +71,8 @@ public final class Safetensors {
             if (Files.isRegularFile(single)) {
                 files.add(single);
             } else if (Files.isRegularFile(index)) {
-                JsonNode map = JSON.readTree(index.toFile()).get("weight_map");
-                if (map == null || !map.isObject()) {
-                    throw new IllegalArgumentException(index + " has no 'weight_map' object");
-                }
-                TreeSet<String> shards = new TreeSet<>();
-                map.elements().forEachRemaining(n -> shards.add(n.asText()));
-                for (String s : shards) {
-                    files.add(folder.resolve(s));
-                }
+                files.addAll(shardsOf(folder, BoundedFiles.readUtf8(index, BoundedFiles.MAX_METADATA_BYTES,
+                        "shard index"), index));
             } else {
                 try (var stream = Files.list(folder)) {
                     stream.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
@@ -126,56 +117,76 @@ public final class Safetensors {
     }
 
     /**
-     * Checks a file's header against its size.
+     * Checks a file's header against the file (see {@link SafetensorsHeader} for every rule) before anything large is
+     * allocated.
      *
      * @param file the file
-     * @throws IllegalArgumentException naming the problem and, for missing bytes, the tensor
+     * @return the checked header
+     * @throws IllegalArgumentException naming the file, the problem and, for missing bytes, the tensor
      */
-    public static void validate(Path file) {
+    public static SafetensorsHeader validate(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new IllegalArgumentException("safetensors file " + file + " is truncated: " + size + " bytes");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(lenBuf, 0);
-            long headerLen = lenBuf.getLong(0);
-            if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
-                throw new IllegalArgumentException("safetensors file " + file + " has a corrupt header length "
-                        + headerLen + " (file is " + size + " bytes)");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-            ch.read(header, 8);
-            JsonNode json;
-            try {
-                json = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("safetensors file " + file + " has a corrupt header: "
-                        + e.getMessage(), e);
-            }
-            long data = size - 8 - headerLen;
-            Iterator<Map.Entry<String, JsonNode>> it = json.properties().iterator();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if ("__metadata__".equals(e.getKey())) {
-                    continue;
-                }
-                JsonNode offsets = e.getValue().get("data_offsets");
-                if (offsets == null || offsets.size() != 2) {
-                    throw new IllegalArgumentException("safetensors file " + file + ": tensor '" + e.getKey()
-                            + "' has no data_offsets");
-                }
-                long end = offsets.get(1).asLong();
-                if (end > data) {
-                    throw new IllegalArgumentException("safetensors file " + file + " is truncated: tensor '"
-                            + e.getKey() + "' with shape " + e.getValue().get("shape") + " needs bytes up to "
-                            + end + " but the data section has " + data);
-                }
-            }
+            return SafetensorsHeader.read(ch, file.toString());
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("safetensors file " + file + " does not exist", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read safetensors file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The shard files a {@code model.safetensors.index.json} names, each checked to be a plain
+     * {@code *.safetensors} file name inside the folder (no absolute path, no {@code ..}, no link leading out).
+     *
+     * @param folder the model folder
+     * @param indexJson the index file's text
+     * @param index the index file, for messages
+     * @return the shard files, sorted by name
+     * @throws IllegalArgumentException naming the index and the offending entry
+     */
+    public static List<Path> shardsOf(Path folder, String indexJson, Path index) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(indexJson);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("shard index " + index + " is not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new IllegalArgumentException("shard index " + index + " has no 'weight_map' object");
+        }
+        TreeSet<String> shards = new TreeSet<>();
+        Iterator<Map.Entry<String, JsonNode>> it = map.properties().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new IllegalArgumentException("shard index " + index + ": weight_map entry '" + e.getKey()
+                        + "' must name a shard file, was " + e.getValue());
+            }
+            shards.add(e.getValue().asText());
+        }
+        Path base = folder.toAbsolutePath().normalize();
+        List<Path> files = new ArrayList<>();
+        for (String s : shards) {
+            boolean plain = !s.isEmpty() && s.endsWith(".safetensors") && s.indexOf('/') < 0 && s.indexOf('\\') < 0
+                    && s.indexOf('\0') < 0 && !s.startsWith(".");
+            Path shard = plain ? base.resolve(s).normalize() : null;
+            if (shard == null || !base.equals(shard.getParent())) {
+                throw new IllegalArgumentException("shard index " + index + " names shard '" + s
+                        + "': a shard must be a *.safetensors file name inside " + folder
+                        + " (no path separators, no leading dot)");
+            }
+            try {
+                if (Files.exists(shard) && !shard.toRealPath().getParent().equals(base.toRealPath())) {
+                    throw new IllegalArgumentException("shard index " + index + " names shard '" + s
+                            + "', a link to a file outside " + folder);
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot resolve shard '" + s + "' of " + index + ": "
+                        + e.getMessage(), e);
+            }
+            files.add(shard);
+        }
+        return files;
     }
 }

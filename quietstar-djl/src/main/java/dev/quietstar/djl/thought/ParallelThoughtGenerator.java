@@ -28,7 +28,8 @@ import java.util.List;
  * embedding, then the true tokens x_{i+1}..x_{i+T-1} (teacher forcing). Each pass appends L keys to a growing,
  * differentiable key/value cache; the token of pass k at position i attends to the real prefix x_0..x_i (causal,
  * padding hidden) and to its own earlier thought tokens only: the mask is the real causal block followed by one
- * diagonal block per pass. The hidden state after the end token and after each teacher-forced token predicts
+ * diagonal block per pass. As in the official code (diagonal {@code eye * attention_mask}), a position whose own
+ * token is padding sees nothing of its thought chain, only the real prefix. The hidden state after the end token and after each teacher-forced token predicts
  * x_{i+1+s} for look-ahead step s.
  *
  * <p>Only the passes whose tokens are sampled compute full-vocabulary logits. Thread safety: one call at a time
@@ -70,11 +71,15 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
      * Creates the generator.
      *
      * @param model the model
-     * @param thoughtLength sampled tokens per thought (n)
+     * @param thoughtLength sampled tokens per thought (n); 0 feeds only the start and end tokens
      * @param lookahead true tokens scored after each thought (T)
      * @param layout how thought attention is computed
      */
     public ParallelThoughtGenerator(QuietStarModel model, int thoughtLength, int lookahead, AttentionLayout layout) {
+        if (thoughtLength < 0 || lookahead < 1) {
+            throw new IllegalArgumentException("thoughtLength must be >= 0 and lookahead >= 1, were "
+                    + thoughtLength + " and " + lookahead);
+        }
         this.model = model;
         this.thoughtLength = thoughtLength;
         this.lookahead = lookahead;
@@ -105,12 +110,14 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                     + " positions, the model has " + maxPos);
         }
         NDArray ids = inputIds.toType(DataType.INT64, false);
-        NDArray realMask = Masks.causalWithPadding(m, toIntMatrix(attentionMask));
+        int[][] attention = toIntMatrix(attentionMask);
+        NDArray realMask = Masks.causalWithPadding(m, attention);
         NDArray positions = m.arange(0, len).toType(DataType.INT64, false).reshape(1, len).repeat(0, rows);
         DecoderOutput base = decoder.forward(model.inputEmbeddings(ids), positions, realMask, null);
         KvCache cache = base.cache();
         ThoughtCache thoughtCache = new ThoughtCache(base.cache(), List.of());
-        NDArray diagonal = layout == AttentionLayout.DENSE ? diagonalBlock(m, len) : null;
+        NDArray diagonal = layout == AttentionLayout.DENSE ? Masks.thoughtDiagonal(m, attention) : null;
+        NDArray ownMask = layout == AttentionLayout.DIAGONAL ? Masks.ownThoughtMask(m, attention) : null;
         NDArray metaMask = model.metaTokenLogitMask(m);
         NDArray hidden = base.hidden();
         List<NDArray> sampledIds = new ArrayList<>();
@@ -142,7 +149,7 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 hidden = out.hidden();
             } else {
                 ThoughtPassOutput out = decoder.forwardThoughtPass(emb, passPositions(positions, k), realMask,
-                        thoughtCache);
+                        ownMask, thoughtCache);
                 thoughtCache = out.cache();
                 hidden = out.hidden();
             }
@@ -150,17 +157,25 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 talk.add(hidden);
             }
         }
-        NDArray thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
-        NDArray thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
+        NDArray thoughtIds;
+        NDArray thoughtLogits;
+        if (thoughtLength == 0) {
+            // <sot><eot> only (the pause-token-like ablation): nothing is sampled, so there is no policy term.
+            thoughtIds = m.zeros(new Shape(rows, len, 0), DataType.INT64);
+            thoughtLogits = m.zeros(new Shape(rows, len, 0, decoder.config().vocabSize()));
+        } else {
+            thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
+            thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
+        }
         return new ThoughtRollout<>(base.hidden(), thoughtIds, thoughtLogits, talk);
     }
 
     /**
      * The additive mask of thought pass k: the real causal/padding block, then k diagonal blocks (a thought token
-     * sees its own position's earlier thought tokens only).
+     * sees its own position's earlier thought tokens only, and a padded position none of them).
      *
      * @param realMask (R, 1, L, L) mask of the base pass
-     * @param diagonal (1, 1, L, L) block from {@link #diagonalBlock}
+     * @param diagonal (R, 1, L, L) block from {@link Masks#thoughtDiagonal}
      * @param k pass index, 1-based
      * @return (R, 1, L, (k + 1) L)
      */
@@ -184,17 +199,6 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
      */
     static NDArray passPositions(NDArray positions, int k) {
         return positions.add(k);
-    }
-
-    /** (1, 1, L, L): 0 on the diagonal, masked elsewhere. */
-    static NDArray diagonalBlock(NDManager m, long len) {
-        int l = Math.toIntExact(len);
-        float[] d = new float[l * l];
-        java.util.Arrays.fill(d, CausalDecoder.MASKED);
-        for (int i = 0; i < l; i++) {
-            d[i * l + i] = 0f;
-        }
-        return m.create(d, new Shape(1, 1, l, l));
     }
 
     /** ids shifted left by s: position i holds x_{i+s}; the last s positions repeat the final token (never scored). */

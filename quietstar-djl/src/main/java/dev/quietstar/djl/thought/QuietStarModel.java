@@ -1,5 +1,6 @@
 package dev.quietstar.djl.thought;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -149,7 +150,8 @@ public final class QuietStarModel implements AutoCloseable {
         }
         Metadata meta;
         try {
-            meta = JSON.readValue(metaFile.toFile(), Metadata.class);
+            meta = JSON.readValue(BoundedFiles.readUtf8(metaFile, BoundedFiles.MAX_METADATA_BYTES, "quietstar.json"),
+                    Metadata.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed quietstar.json in " + folder + ": " + e.getMessage(), e);
         }
@@ -191,6 +193,12 @@ public final class QuietStarModel implements AutoCloseable {
             if (decoder != null) {
                 decoder.close();
             }
+            String message = e.getMessage();
+            if ((e instanceof IllegalArgumentException || e instanceof IllegalStateException) && message != null
+                    && !message.contains(folder.toString())) {
+                // name the checkpoint: a tensor name alone does not say which folder is at fault
+                throw new IllegalArgumentException("checkpoint " + folder + ": " + message, e);
+            }
             throw e;
         }
     }
@@ -202,9 +210,10 @@ public final class QuietStarModel implements AutoCloseable {
         }
         if ("byte-level".equals(meta.tokenizerType())) {
             try {
-                return ByteTokenizer.fromSpecJson(Files.readString(file));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+                return ByteTokenizer.fromSpecJson(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
+                        "tokenizer file"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
             }
         }
         if ("huggingface".equals(meta.tokenizerType())) {

@@ -28,7 +28,8 @@ import java.util.List;
  *       from the {@link RewardEstimator};
  *   <li>L_policy = mean over rows, rewarded positions and thought tokens of -A(i) * log softmax(z / tau_R)[t], with z
  *       the (not detached) sampling logits;
- *   <li>total = L_NLL + policyWeight * L_policy.
+ *   <li>total = L_NLL + policyWeight * L_policy; with thoughtLength 0 (start and end tokens only) nothing is
+ *       sampled and L_policy is exactly 0.
  * </ul>
  * Full-vocabulary logits are computed for the base pass and for each look-ahead step only over the positions that
  * have a target.
@@ -113,10 +114,19 @@ public final class QuietStarObjective {
 
         RewardEstimate<NDArray> est = rewards.estimate(NDArrays.stack(new NDList(talkTokRewarded), 0),
                 NDArrays.stack(new NDList(baseTokRewarded), 0), config.thoughtsPerPosition());
-        NDArray thoughtLogp = Ops.div(rollout.thoughtLogits(), config.reinforceTemperature()).logSoftmax(-1)
-                .gather(rollout.thoughtIds().expandDims(-1), 3).squeeze(-1);
-        NDArray advantage = est.advantages().stopGradient().expandDims(-1);
-        NDArray policy = thoughtLogp.get(":, 0:" + rewarded + ", :").mul(advantage).neg().mean();
+        NDArray thoughtLogp;
+        NDArray policy;
+        if (rollout.thoughtIds().getShape().get(2) == 0) {
+            // thoughtLength 0: no token was sampled, so the policy term is exactly 0 (a mean over nothing would be
+            // NaN).
+            thoughtLogp = ids.getManager().zeros(rollout.thoughtIds().getShape());
+            policy = ids.getManager().zeros(new ai.djl.ndarray.types.Shape());
+        } else {
+            thoughtLogp = Ops.div(rollout.thoughtLogits(), config.reinforceTemperature()).logSoftmax(-1)
+                    .gather(rollout.thoughtIds().expandDims(-1), 3).squeeze(-1);
+            NDArray advantage = est.advantages().stopGradient().expandDims(-1);
+            policy = thoughtLogp.get(":, 0:" + rewarded + ", :").mul(advantage).neg().mean();
+        }
         NDArray total = nllLoss.add(Ops.mul(policy, config.policyWeight()));
 
         NDArray rewardValid = real.get(":, 1:" + (1 + rewarded));

@@ -108,12 +108,13 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * The moments as named tensors ({@code m.NAME}, {@code v.NAME}), for checkpoints.
+     * The moments as named tensors ({@code m.NAME}, {@code v.NAME}), for checkpoints, sorted by name so that the
+     * file a checkpoint writes does not depend on the order in which the moments were created or restored.
      *
      * @return tensors by name
      */
     public Map<String, NDArray> state() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
+        Map<String, NDArray> out = new java.util.TreeMap<>();
         firstMoments.forEach((k, v) -> out.put("m." + k, v));
         secondMoments.forEach((k, v) -> out.put("v." + k, v));
         return out;

@@ -1,8 +1,10 @@
 package dev.quietstar.djl.train;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
@@ -64,6 +66,8 @@ public final class DjlTrainer implements Trainer {
 
     /** Folder inside a checkpoint that holds the optimiser and schedule state. */
     public static final String STATE_DIR = "training-state";
+    /** File in {@link #STATE_DIR} with the exact meta-token parameters (the weights file holds them scaled). */
+    public static final String META_TOKEN_PARAMETERS = "meta-token-parameters.safetensors";
 
     private static final Logger LOG = LoggerFactory.getLogger(DjlTrainer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -172,7 +176,8 @@ public final class DjlTrainer implements Trainer {
         }
         State state;
         try {
-            state = JSON.readValue(dir.resolve("state.json").toFile(), State.class);
+            state = JSON.readValue(BoundedFiles.readUtf8(dir.resolve("state.json"), BoundedFiles.MAX_METADATA_BYTES,
+                    "training state"), State.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + dir.resolve("state.json") + ": " + e.getMessage(), e);
         }
@@ -183,6 +188,19 @@ public final class DjlTrainer implements Trainer {
         try (NDManager tmp = model.manager().newSubManager()) {
             optimizer.restore(Safetensors.read(tmp, dir.resolve("optimizer.safetensors")), state.completedSteps(),
                     model.parameters());
+            Path meta = dir.resolve(META_TOKEN_PARAMETERS);
+            if (Files.isRegularFile(meta)) {
+                Map<String, NDArray> exact = Safetensors.read(tmp, meta);
+                for (String name : List.of(MetaTokens.START_NAME, MetaTokens.END_NAME)) {
+                    NDArray saved = exact.get(name);
+                    NDArray param = model.parameters().get(name).getArray();
+                    if (saved == null || !saved.getShape().equals(param.getShape())) {
+                        throw new IllegalArgumentException(meta + " must hold '" + name + "' with shape "
+                                + param.getShape());
+                    }
+                    param.set(saved.toType(DataType.FLOAT32, false).toFloatArray());
+                }
+            }
         }
         completed = state.completedSteps();
         lastCheckpoint = checkpoint;
@@ -225,6 +243,18 @@ public final class DjlTrainer implements Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create output folder " + outputDir, e);
         }
+        try {
+            // A crashed run may have logged steps after its last checkpoint, or half a line: a resumed run starts
+            // from the checkpoint's step, so the file is cut back to it and then continues like an uninterrupted
+            // run's.
+            int dropped = MetricsJsonlWriter.truncateAfter(outputDir.resolve("metrics.jsonl"), completed);
+            if (dropped > 0) {
+                LOG.info("dropped {} line(s) after step {} from {}", dropped, completed,
+                        outputDir.resolve("metrics.jsonl"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the metrics file under " + outputDir, e);
+        }
         try (MetricsJsonlWriter jsonl = new MetricsJsonlWriter(outputDir.resolve("metrics.jsonl"))) {
             while (completed < c.training().steps()) {
                 StepMetrics m = step(sampler);
@@ -258,6 +288,12 @@ public final class DjlTrainer implements Trainer {
         model.save(folder, config, tmp -> {
             Path dir = Files.createDirectories(tmp.resolve(STATE_DIR));
             Safetensors.write(dir.resolve("optimizer.safetensors"), optimizer.state());
+            // The weights file holds the meta-token embeddings as used (parameter times scale); dividing them back
+            // on load may change the last bit, so the exact parameters are kept here for a bit-exact resume.
+            Map<String, NDArray> meta = new LinkedHashMap<>();
+            meta.put(MetaTokens.START_NAME, model.parameters().get(MetaTokens.START_NAME).getArray());
+            meta.put(MetaTokens.END_NAME, model.parameters().get(MetaTokens.END_NAME).getArray());
+            Safetensors.write(dir.resolve(META_TOKEN_PARAMETERS), meta);
             Files.writeString(dir.resolve("state.json"), JSON.writeValueAsString(state));
         });
         lastCheckpoint = folder;

@@ -1,5 +1,6 @@
 package dev.quietstar.djl.train;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -182,7 +183,8 @@ public final class DjlTrainerFactory {
         }
         long seed;
         try {
-            seed = new ObjectMapper().readValue(stateFile.toFile(), DjlTrainer.State.class).seed();
+            seed = new ObjectMapper().readValue(BoundedFiles.readUtf8(stateFile, BoundedFiles.MAX_METADATA_BYTES,
+                    "training state"), DjlTrainer.State.class).seed();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + stateFile + ": " + e.getMessage(), e);
         }

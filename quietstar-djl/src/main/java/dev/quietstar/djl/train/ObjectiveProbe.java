@@ -1,5 +1,6 @@
 package dev.quietstar.djl.train;
 
+import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -25,7 +26,6 @@ import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.QuietStarObjective;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import dev.quietstar.djl.thought.ThoughtSamplers;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +42,8 @@ import java.util.Objects;
  * <p>The input gives B examples of L token ids, the thought ids of every row and position, and the pad id; the
  * thought length, look-ahead, thoughts per position P and the loss weights come from the model's own
  * configuration ({@code quietstar.json}). Each example is repeated P times as adjacent rows (row r = b·P + p), the
- * attention mask is {@code id != pad_id}, the thoughts are generated in parallel with the given ids, the
+ * attention mask is {@code id != pad_id} (pads may sit inside a row, as in packed documents, or at its end, but not
+ * at its start), the thoughts are generated in parallel with the given ids, the
  * objective is evaluated and the total loss is back-propagated once. Nothing is trained.
  */
 public final class ObjectiveProbe {
@@ -51,6 +52,9 @@ public final class ObjectiveProbe {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    /** Largest probe input file accepted. */
+    public static final long MAX_INPUT_BYTES = 256L * 1024 * 1024;
 
     private final QuietStarModel model;
     private final RewardEstimator<NDArray> rewards;
@@ -156,10 +160,11 @@ public final class ObjectiveProbe {
             throw new IllegalArgumentException("probe input file " + file + " does not exist");
         }
         try {
-            return parseInput(Files.readString(file));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read probe input " + file + ": " + e.getMessage(), e);
+            return parseInput(BoundedFiles.readUtf8(file, MAX_INPUT_BYTES, "probe input"));
         } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(file.toString())) {
+                throw e;
+            }
             throw new IllegalArgumentException("probe input " + file + ": " + e.getMessage(), e);
         }
     }
@@ -228,21 +233,21 @@ public final class ObjectiveProbe {
         }
         for (int b = 0; b < ids.length; b++) {
             int real = 0;
-            boolean padSeen = false;
             for (int i = 0; i < len; i++) {
                 int id = ids[b][i];
                 if (id < 0 || id >= vocab) {
                     throw new IllegalArgumentException("input_ids[" + b + "][" + i + "] = " + id
                             + " is outside the model's vocabulary 0.." + (vocab - 1));
                 }
-                if (id == input.padId()) {
-                    padSeen = true;
-                } else if (padSeen) {
-                    throw new IllegalArgumentException("input_ids[" + b + "] has a real token at position " + i
-                            + " after pad_id " + input.padId() + "; only right padding is supported");
-                } else {
+                if (id != input.padId()) {
                     real++;
                 }
+            }
+            if (ids[b][0] == input.padId()) {
+                // Pads inside a row are fine (the official mask: causal, pad keys hidden), but a leading pad would
+                // be a query with no visible key at all, whose attention is undefined.
+                throw new IllegalArgumentException("input_ids[" + b + "][0] is pad_id " + input.padId()
+                        + "; a row must start with a real token (pad inside or at the end of a row only)");
             }
             if (real < 2) {
                 throw new IllegalArgumentException("input_ids[" + b + "] has " + real + " ids that are not pad_id; "

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The semantics tests of DESIGN section 3: (a) to (d), on tiny random models. */
+/** The semantics tests of DESIGN section 3: (a) to (e), on tiny random models, and the official pad mask. */
 class QuietStarSemanticsTest {
 
     static final int N = 3; // thought length
@@ -126,14 +127,21 @@ class QuietStarSemanticsTest {
         }
     }
 
+    private ThoughtRollout<NDArray> sequentialRollout(QuietStarModel model, int[][][] forced) {
+        return sequentialRollout(model, IDS, ATTN, forced, N);
+    }
+
     /**
      * For every row and position, an ordinary causal forward over prefix + start + thought + end + true tokens, with
-     * padded keys hidden as in the parallel pass.
+     * the official code's mask: padded keys of the prefix hidden, and for a position whose own token is padding
+     * (thought diagonal {@code eye * attention_mask}) every key of its thought chain hidden too, its own included.
      */
-    private ThoughtRollout<NDArray> sequentialRollout(QuietStarModel model, int[][][] forced) {
+    private ThoughtRollout<NDArray> sequentialRollout(QuietStarModel model, int[][] idRows, int[][] attnRows,
+            int[][][] forced, int n) {
         CausalDecoder d = model.decoder();
         int h = d.config().hiddenSize();
-        int rows = IDS.length;
+        int rows = idRows.length;
+        int len = idRows[0].length;
         List<NDArray> baseRows = new ArrayList<>();
         List<List<NDArray>> talkRows = new ArrayList<>();
         for (int s = 0; s < T; s++) {
@@ -148,37 +156,40 @@ class QuietStarSemanticsTest {
                 talk.add(new ArrayList<>());
             }
             List<NDArray> logits = new ArrayList<>();
-            for (int i = 0; i < L; i++) {
+            for (int i = 0; i < len; i++) {
                 List<Long> tokens = new ArrayList<>();
                 List<Integer> real = new ArrayList<>();
                 for (int j = 0; j <= i; j++) {
-                    tokens.add((long) IDS[r][j]);
-                    real.add(ATTN[r][j]);
+                    tokens.add((long) idRows[r][j]);
+                    real.add(attnRows[r][j]);
                 }
                 long[] prefix = tokens.stream().mapToLong(Long::longValue).toArray();
                 NDArray prefixEmb = model.inputEmbeddings(m.create(prefix, new Shape(1, prefix.length)));
-                long[] thought = new long[N];
-                for (int j = 0; j < N; j++) {
+                long[] thought = new long[n];
+                for (int j = 0; j < n; j++) {
                     thought[j] = forced[r][i][j];
                 }
                 long[] teacher = new long[T - 1];
                 for (int s = 1; s < T; s++) {
-                    teacher[s - 1] = IDS[r][Math.min(i + s, L - 1)];
+                    teacher[s - 1] = idRows[r][Math.min(i + s, len - 1)];
                 }
                 List<NDArray> parts = new ArrayList<>();
                 parts.add(prefixEmb);
                 parts.add(model.metaTokens().startEmbedding(m).reshape(1, 1, h));
-                parts.add(d.embed(m.create(thought, new Shape(1, N))));
+                if (n > 0) {
+                    parts.add(d.embed(m.create(thought, new Shape(1, n))));
+                }
                 parts.add(model.metaTokens().endEmbedding(m).reshape(1, 1, h));
                 if (T > 1) {
                     parts.add(model.inputEmbeddings(m.create(teacher, new Shape(1, T - 1))));
                 }
                 NDArray emb = NDArrays.concat(new NDList(parts), 1);
                 int total = Math.toIntExact(emb.getShape().get(1));
+                boolean ownReal = real.get(i) == 1;
                 float[] mask = new float[total * total];
                 for (int q = 0; q < total; q++) {
                     for (int k = 0; k < total; k++) {
-                        boolean visible = k <= q && (k > i || real.get(k) == 1);
+                        boolean visible = k <= q && (k > i ? ownReal : real.get(k) == 1);
                         mask[q * total + k] = visible ? 0f : CausalDecoder.MASKED;
                     }
                 }
@@ -186,33 +197,142 @@ class QuietStarSemanticsTest {
                 DecoderOutput out = d.forward(emb, pos, m.create(mask, new Shape(1, 1, total, total)), null);
                 NDArray hid = out.hidden().get(0);
                 base.add(hid.get(i));
-                for (int j = 1; j <= N; j++) {
+                for (int j = 1; j <= n; j++) {
                     logits.add(d.logits(hid.get(i + j)).add(metaMask));
                 }
                 for (int s = 0; s < T; s++) {
-                    talk.get(s).add(hid.get(i + N + 2 + s));
+                    talk.get(s).add(hid.get(i + n + 2 + s));
                 }
             }
             baseRows.add(NDArrays.stack(new NDList(base), 0));
             for (int s = 0; s < T; s++) {
                 talkRows.get(s).add(NDArrays.stack(new NDList(talk.get(s)), 0));
             }
-            logitRows.add(NDArrays.stack(new NDList(logits), 0).reshape(L, N, -1));
+            logitRows.add(n == 0 ? m.zeros(new Shape(len, 0, d.config().vocabSize()))
+                    : NDArrays.stack(new NDList(logits), 0).reshape(len, n, -1));
         }
         List<NDArray> talkHidden = new ArrayList<>();
         for (int s = 0; s < T; s++) {
             talkHidden.add(NDArrays.stack(new NDList(talkRows.get(s)), 0));
         }
-        long[] flatThoughts = new long[rows * L * N];
+        long[] flatThoughts = new long[rows * len * n];
         for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < L; i++) {
-                for (int j = 0; j < N; j++) {
-                    flatThoughts[(r * L + i) * N + j] = forced[r][i][j];
+            for (int i = 0; i < len; i++) {
+                for (int j = 0; j < n; j++) {
+                    flatThoughts[(r * len + i) * n + j] = forced[r][i][j];
                 }
             }
         }
         return new ThoughtRollout<>(NDArrays.stack(new NDList(baseRows), 0),
-                m.create(flatThoughts, new Shape(rows, L, N)), NDArrays.stack(new NDList(logitRows), 0), talkHidden);
+                m.create(flatThoughts, new Shape(rows, len, n)), NDArrays.stack(new NDList(logitRows), 0),
+                talkHidden);
+    }
+
+    /**
+     * Rows with pads inside (two documents concatenated with pads between, as in packed data) and at the end; the
+     * first token of every row is real.
+     */
+    static final int[][] PACKED_IDS = {
+        {256, 72, 101, 258, 258, 256, 33, 10},
+        {256, 72, 101, 258, 258, 256, 33, 10},
+        {256, 52, 258, 53, 61, 57, 258, 258},
+        {256, 52, 258, 53, 61, 57, 258, 258},
+    };
+    static final int[][] PACKED_ATTN = {
+        {1, 1, 1, 0, 0, 1, 1, 1},
+        {1, 1, 1, 0, 0, 1, 1, 1},
+        {1, 1, 0, 1, 1, 1, 0, 0},
+        {1, 1, 0, 1, 1, 1, 0, 0},
+    };
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void b_withPadsInsideRowsBothLayoutsEqualTheSequentialRolloutUnderTheOfficialMask(String arch) {
+        try (QuietStarModel model = model(arch, 12)) {
+            TinyModels.randomiseHead(model, 13);
+            int[][][] forced = TinyModels.randomThoughts(PACKED_IDS.length, L, N, 14);
+            NDArray ids = TinyModels.ids(m, PACKED_IDS);
+            NDArray attn = TinyModels.ids(m, PACKED_ATTN);
+            ThoughtRollout<NDArray> sequential = sequentialRollout(model, PACKED_IDS, PACKED_ATTN, forced, N);
+            QuietStarObjective objective = new QuietStarObjective(model, CONFIG, new ReinforceRewardEstimator());
+            ObjectiveResult q = objective.evaluate(sequential, ids, attn);
+            for (ParallelThoughtGenerator.AttentionLayout layout : ParallelThoughtGenerator.AttentionLayout.values()) {
+                ThoughtRollout<NDArray> parallel = new ParallelThoughtGenerator(model, N, T, layout)
+                        .generate(ids, attn, ThoughtSamplers.forced(forced));
+                assertClose(parallel.baseHidden(), sequential.baseHidden(), 1e-5);
+                for (int s = 0; s < T; s++) {
+                    assertClose(parallel.talkHidden().get(s), sequential.talkHidden().get(s), 1e-5);
+                }
+                assertClose(parallel.thoughtLogits(), sequential.thoughtLogits(), 1e-4);
+                ObjectiveResult p = objective.evaluate(parallel, ids, attn);
+                assertClose(p.total(), q.total(), 1e-5);
+                assertClose(p.thoughtLogProbs(), q.thoughtLogProbs(), 1e-5);
+                for (int s = 0; s < T; s++) {
+                    assertClose(p.talkNll().get(s), q.talkNll().get(s), 1e-5);
+                    assertClose(p.mixWeights().get(s), q.mixWeights().get(s), 1e-5);
+                }
+                assertClose(p.rewards(), q.rewards(), 1e-5);
+                assertClose(p.advantages(), q.advantages(), 1e-5);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ParallelThoughtGenerator.AttentionLayout.class)
+    void aPadPositionSeesNothingOfItsOwnThoughtChain(ParallelThoughtGenerator.AttentionLayout layout) {
+        try (QuietStarModel model = model("gpt2", 15)) {
+            TinyModels.randomiseHead(model, 16);
+            int[][][] forced = TinyModels.randomThoughts(IDS.length, L, N, 17);
+            int[][][] changed = TinyModels.randomThoughts(IDS.length, L, N, 17);
+            // Change the first thought token at a pad position (row 2, position 6) and at a real one (row 0, 3).
+            changed[2][6][0] = (forced[2][6][0] + 1) % 256;
+            changed[0][3][0] = (forced[0][3][0] + 1) % 256;
+            NDArray ids = TinyModels.ids(m, IDS);
+            NDArray attn = TinyModels.ids(m, ATTN);
+            ParallelThoughtGenerator g = new ParallelThoughtGenerator(model, N, T, layout);
+            NDArray a = g.generate(ids, attn, ThoughtSamplers.forced(forced)).thoughtLogits();
+            NDArray b = g.generate(ids, attn, ThoughtSamplers.forced(changed)).thoughtLogits();
+            // Token 2's logits come from the pass that fed token 1, which at a real position attends to token 0's
+            // key; at a pad position it attends to the real prefix only, so token 0 cannot change them ...
+            assertThat(b.get("2, 6, 2").toFloatArray()).containsExactly(a.get("2, 6, 2").toFloatArray());
+            // ... while a real position's later tokens depend on it.
+            float[] before = a.get("0, 3, 2").toFloatArray();
+            float[] after = b.get("0, 3, 2").toFloatArray();
+            double diff = 0;
+            for (int i = 0; i < before.length; i++) {
+                diff = Math.max(diff, Math.abs(before[i] - after[i]));
+            }
+            assertThat(diff).isGreaterThan(1e-4);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void thoughtLengthZeroFeedsOnlyTheMetaTokensAndHasNoPolicyTerm(String arch) {
+        QuietStarConfig pause = CONFIG.withShape(0, T, 2, L);
+        try (QuietStarModel model = "gpt2".equals(arch) ? TinyModels.gpt2(pause, 18) : TinyModels.llama(pause, 18)) {
+            TinyModels.randomiseHead(model, 19);
+            NDArray ids = TinyModels.ids(m, IDS);
+            NDArray attn = TinyModels.ids(m, ATTN);
+            ThoughtRollout<NDArray> sequential = sequentialRollout(model, IDS, ATTN, new int[IDS.length][L][0], 0);
+            QuietStarObjective objective = new QuietStarObjective(model, pause, new ReinforceRewardEstimator());
+            ObjectiveResult q = objective.evaluate(sequential, ids, attn);
+            for (ParallelThoughtGenerator.AttentionLayout layout : ParallelThoughtGenerator.AttentionLayout.values()) {
+                ThoughtRollout<NDArray> r = new ParallelThoughtGenerator(model, 0, T, layout)
+                        .generate(ids, attn, ThoughtSamplers.categorical(1.0, new SplittableRandom(3)));
+                assertThat(r.thoughtIds().getShape()).isEqualTo(new Shape(IDS.length, L, 0));
+                for (int s = 0; s < T; s++) {
+                    assertClose(r.talkHidden().get(s), sequential.talkHidden().get(s), 1e-5);
+                }
+                ObjectiveResult o = objective.evaluate(r, ids, attn);
+                assertThat(o.policy().getFloat()).isZero();
+                assertThat(o.total().getFloat()).isEqualTo(o.nll().getFloat());
+                assertThat(o.total().getFloat()).isFinite().isPositive();
+                assertClose(o.nll(), q.nll(), 1e-5);
+                assertClose(o.rewards(), q.rewards(), 1e-5);
+                assertThat(o.thoughtLogProbs().getShape()).isEqualTo(new Shape(IDS.length, L, 0));
+            }
+        }
     }
 
     private static void assertClose(NDArray actual, NDArray expected, double tol) {
@@ -257,7 +377,7 @@ class QuietStarSemanticsTest {
     void c_maskBlocksAndPositionOffsets() {
         int[][] attn = {{1, 1, 1, 0}};
         NDArray real = dev.quietstar.djl.model.Masks.causalWithPadding(m, attn);
-        NDArray diag = ParallelThoughtGenerator.diagonalBlock(m, 4);
+        NDArray diag = dev.quietstar.djl.model.Masks.thoughtDiagonal(m, attn);
         for (int k = 1; k <= 3; k++) {
             NDArray mask = ParallelThoughtGenerator.passMask(real, diag, k);
             assertThat(mask.getShape()).isEqualTo(new Shape(1, 1, 4, 4L * (k + 1)));
@@ -269,7 +389,9 @@ class QuietStarSemanticsTest {
                     if (j < 4) {
                         visible = j <= i && attn[0][j] == 1; // the real prefix, padding hidden
                     } else {
-                        visible = (j - 4) % 4 == i; // own earlier thought tokens only: one per pass
+                        // own earlier thought tokens only, one per pass; none for a pad position
+                        // (the official diagonal eye * attention_mask)
+                        visible = (j - 4) % 4 == i && attn[0][i] == 1;
                     }
                     assertThat(f[i * keys + j] == 0f).as("pass %d query %d key %d", k, i, j).isEqualTo(visible);
                 }

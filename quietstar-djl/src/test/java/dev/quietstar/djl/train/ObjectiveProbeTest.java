@@ -48,9 +48,14 @@ class ObjectiveProbeTest {
 
     /** Writes a tiny GPT-2 checkpoint; a non-zero head makes thoughts change predictions. */
     static Path checkpoint(Path folder, boolean zeroHead) throws Exception {
+        return checkpoint(folder, zeroHead, CONFIG);
+    }
+
+    /** Writes a tiny GPT-2 checkpoint with a given Quiet-STaR configuration. */
+    static Path checkpoint(Path folder, boolean zeroHead, QuietStarConfig config) throws Exception {
         CausalDecoder d = CausalDecoder.random(DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 64),
                 Device.cpu(), 7);
-        try (QuietStarModel model = QuietStarModel.create(d, ByteTokenizer.instance(), CONFIG, 7)) {
+        try (QuietStarModel model = QuietStarModel.create(d, ByteTokenizer.instance(), config, 7)) {
             if (!zeroHead) {
                 NDArray w = model.mixingHead().parameters().get(MlpMixingHead.PREFIX + "4.weight").getArray();
                 float[] v = new float[Math.toIntExact(w.size())];
@@ -60,7 +65,7 @@ class ObjectiveProbeTest {
                 }
                 w.set(v);
             }
-            model.save(folder, CONFIG, null);
+            model.save(folder, config, null);
         }
         return folder;
     }
@@ -185,6 +190,35 @@ class ObjectiveProbeTest {
     }
 
     @Test
+    void padsInsideARowAreAcceptedAndOnlyPadTargetsAreDropped() throws Exception {
+        Path ckpt = checkpoint(dir.resolve("ckpt"), false);
+        int pad = ByteTokenizer.PAD;
+        int[][] packed = {{256, 72, 101, pad, pad, 256, 33, 10}, IDS[1]};
+        ObjectiveProbe.Result r = ObjectiveProbe.run(ckpt, new ObjectiveProbe.Input(packed, thoughts(4, 11), pad));
+        // Targets 3 and 4 are pad: their NLL is 0; position 4 (a pad) predicts the real token at 5.
+        assertThat(r.baseNll()[0][2]).isZero();
+        assertThat(r.baseNll()[0][3]).isZero();
+        assertThat(r.baseNll()[0][4]).isPositive();
+        assertThat(r.talkNll()[0][0][4]).isPositive();
+        assertThat(Float.isFinite(r.totalLoss())).isTrue();
+    }
+
+    @Test
+    void thoughtLengthZeroRunsWithAPolicyTermOfExactlyZero() throws Exception {
+        QuietStarConfig pause = CONFIG.withShape(0, T, P, L);
+        Path ckpt = checkpoint(dir.resolve("pause"), false, pause);
+        ObjectiveProbe.Result r = ObjectiveProbe.run(ckpt,
+                new ObjectiveProbe.Input(IDS, new int[IDS.length * P][L][0], ByteTokenizer.PAD));
+        assertThat(r.policyLoss()).isZero();
+        assertThat(r.totalLoss()).isEqualTo(r.nllLoss()).isPositive();
+        assertThat(r.thoughtLogp()).hasNumberOfRows(IDS.length * P);
+        assertThat(r.thoughtLogp()[0]).hasDimensions(L, 0);
+        assertThat(r.gradNorms().get("quietstar.mixing_head.4.weight")).isPositive();
+        assertThat(r.gradNorms().get("quietstar.end_embedding")).isPositive();
+        assertThat(new ObjectMapper().readTree(r.toJson()).get("thought_logp").get(0).get(0).size()).isZero();
+    }
+
+    @Test
     void badInputIsRejectedWithAMessageNamingTheField() throws Exception {
         Path ckpt = checkpoint(dir.resolve("ckpt"), true);
         int pad = ByteTokenizer.PAD;
@@ -203,6 +237,9 @@ class ObjectiveProbeTest {
             int[][] ragged = {IDS[0], {256, 1, 2}};
             assertThatThrownBy(() -> probe.run(new ObjectiveProbe.Input(ragged, thoughts(4, 1), pad)))
                     .hasMessageContaining("input_ids[1] has 3");
+            int[][] leadingPad = {{pad, 72, 101, 108, 108, 111, 33, 10}, IDS[1]};
+            assertThatThrownBy(() -> probe.run(new ObjectiveProbe.Input(leadingPad, thoughts(4, 1), pad)))
+                    .hasMessageContaining("input_ids[0][0] is pad_id 258; a row must start with a real token");
             int[][] longRows = {new int[60], new int[60]};
             assertThatThrownBy(() -> probe.run(new ObjectiveProbe.Input(longRows, new int[4][60][3], pad)))
                     .hasMessageContaining("but the model has 64");

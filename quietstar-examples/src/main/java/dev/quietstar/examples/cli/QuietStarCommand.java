@@ -34,13 +34,31 @@ public final class QuietStarCommand implements Runnable {
         CommandLine cl = new CommandLine(new QuietStarCommand());
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             // Errors at the boundary carry a message written for the user; print it without a stack trace.
-            line.getErr().println(line.getColorScheme().errorText("error: " + ex.getMessage()));
+            line.getErr().println(line.getColorScheme().errorText("error: " + userMessage(ex)));
             if (Boolean.getBoolean("quietstar.stacktrace")) {
                 ex.printStackTrace(line.getErr());
             }
             return 1;
         });
         return cl;
+    }
+
+    /**
+     * The message a user sees for an exception: the message of an error raised at an input boundary as it is; for
+     * anything else (a defect, not a bad input) its type too and how to get the stack trace.
+     *
+     * @param ex the exception
+     * @return one line for the user
+     */
+    static String userMessage(Throwable ex) {
+        boolean boundary = ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException;
+        String message = ex.getMessage();
+        if (boundary && message != null && !message.isBlank()) {
+            return message;
+        }
+        return "internal error (" + ex.getClass().getSimpleName() + (message == null ? "" : ": " + message)
+                + "); please report it, with the output of the same command run with -Dquietstar.stacktrace=true";
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.core.io.BoundedFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.Dataset;
@@ -188,7 +189,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + "quietstar.json");
         }
         try {
-            JsonNode node = new ObjectMapper().readTree(file.toFile()).get("config");
+            JsonNode node = new ObjectMapper().readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
+                    "quietstar.json")).get("config");
             if (node == null) {
                 throw new IllegalArgumentException(file + " has no 'config' field");
             }
@@ -206,7 +208,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + "/ folder, so there is no optimiser state to resume; use --init to start from its weights");
         }
         try {
-            JsonNode seed = new ObjectMapper().readTree(state.toFile()).get("seed");
+            JsonNode seed = new ObjectMapper().readTree(BoundedFiles.readUtf8(state, BoundedFiles.MAX_METADATA_BYTES,
+                    "training state")).get("seed");
             if (seed != null && seed.asLong() != config.training().seed()) {
                 throw new IllegalArgumentException("--resume " + checkpoint + " was trained with training.seed = "
                         + seed.asLong() + " but the configuration has " + config.training().seed()
