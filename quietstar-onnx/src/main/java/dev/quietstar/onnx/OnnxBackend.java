@@ -1,19 +1,26 @@
 package dev.quietstar.onnx;
 
 import ai.onnxruntime.OrtEnvironment;
+import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.onnx.export.OnnxExporter;
+import dev.quietstar.onnx.infer.ExportedModel;
+import dev.quietstar.onnx.infer.OnnxReasoner;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * The {@code onnxruntime} backend.
+ * The {@code onnxruntime} backend: think-then-talk inference of exported models on ONNX Runtime
+ * ({@link OnnxReasoner}) and the export of checkpoints to ONNX ({@link OnnxExporter}), with no libtorch.
  */
 public final class OnnxBackend implements QuietStarBackend {
 
     /** What the code of this backend implements so far. */
-    static final Set<Capability> CAPABILITIES = EnumSet.noneOf(Capability.class);
+    static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.INFER, Capability.EXPORT);
 
     private final OrtEnvironment environment;
 
@@ -38,5 +45,34 @@ public final class OnnxBackend implements QuietStarBackend {
     @Override
     public Set<Capability> capabilities() {
         return CAPABILITIES;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @param checkpoint a folder written by {@link OnnxExporter} (or {@code quietstar export-onnx})
+     * @throws IllegalArgumentException when the folder is a checkpoint that was not exported, or does not match the
+     *     exported layout
+     */
+    @Override
+    public Reasoner openReasoner(Path checkpoint) {
+        if (!ExportedModel.isExport(checkpoint) && java.nio.file.Files.isRegularFile(
+                checkpoint.resolve("model.safetensors"))) {
+            throw new IllegalArgumentException(checkpoint + " is a checkpoint, not an ONNX export; export it first: "
+                    + "quietstar export-onnx --model " + checkpoint + " --output DIR");
+        }
+        return OnnxReasoner.open(checkpoint);
+    }
+
+    /**
+     * Exports a checkpoint folder to ONNX (see {@link OnnxExporter}).
+     *
+     * @param checkpoint the checkpoint folder
+     * @param output the folder to write
+     * @return what was written
+     * @throws IOException when writing fails
+     */
+    public OnnxExporter.Result export(Path checkpoint, Path output) throws IOException {
+        return OnnxExporter.builder().setCheckpoint(checkpoint).setOutput(output).build().export();
     }
 }

@@ -2,6 +2,7 @@ package dev.quietstar.core.infer;
 
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.text.TextTokenizer;
@@ -334,6 +335,93 @@ public final class ThinkThenTalk {
             results.add(new GenerationResult(row.prompt, row.generatedText, row.generated, row.traces, reason));
         }
         return results;
+    }
+
+    /**
+     * Scores every token of a text with and without thinking, one token at a time on the cache: after the prefix
+     * x_0..x_i, the base log-probability log softmax(lm_head(h_base(i)))[x_{i+1}] and, after a thought branched off
+     * that prefix, the think-then-talk log-probability log softmax(lm_head((1 - w) h_base(i) + w h_after(i)))[x_{i+1}]
+     * (look-ahead step 0 of the objective). As in the training losses the meta-tokens stay in both distributions;
+     * thought tokens are drawn with the meta-tokens masked. The document-start token is prepended and is the
+     * unscored context of the first text token.
+     *
+     * @param step the engine
+     * @param text non-empty text that with one thought fits the context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @param <C> the engine's cache type
+     * @return per-token log-probabilities, mixing weights and thoughts
+     * @throws IllegalArgumentException for an empty text or one too long for the context
+     */
+    public <C> TextScore score(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(sampling, "sampling");
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("text to score is empty");
+        }
+        TextTokenizer tok = settings.tokenizer();
+        int[] ids = tok.withDocumentStart(tok.encode(text));
+        int len = ids.length;
+        if (len < 2) {
+            throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
+                    + "it holds " + len);
+        }
+        int n = settings.thoughtLength();
+        if (len + n + 2 > step.maxPositions()) {
+            throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
+                    + " positions it needs " + (len + n + 2) + " positions, the model has " + step.maxPositions()
+                    + "; score a shorter text");
+        }
+        int vocab = step.vocabSize();
+        SplittableRandom rng = new SplittableRandom(seed);
+        ThoughtTokenSampler sampler = (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
+                ? OutputSampler.argMax(logits, 0, v) : categorical(logits, 0, v, settings.thoughtTemperature(), rng)};
+        List<Integer> tokenIds = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        List<Double> baseList = new ArrayList<>();
+        List<Double> thinkList = new ArrayList<>();
+        List<Double> weightList = new ArrayList<>();
+        List<String> thoughts = new ArrayList<>();
+        DecoderStep.Output<C> real = step.forward(new long[] {ids[0]}, new long[] {0}, 1, 1, new float[] {0f}, null);
+        try {
+            for (int i = 0; i < len - 1; i++) {
+                int target = ids[i + 1];
+                boolean[][] keyValid = new boolean[1][i + 1];
+                Arrays.fill(keyValid[0], true);
+                Thought thought = think(step, real, new long[] {i + 1}, keyValid, sampler);
+                tokenIds.add(target);
+                tokens.add(tok.decode(new int[] {target}));
+                baseList.add(logSoftmaxAt(real.logits(), vocab, target));
+                thinkList.add(logSoftmaxAt(thought.mixing.mixedLogits(), vocab, target));
+                weightList.add((double) thought.mixing.weights()[0]);
+                int[] t = new int[n];
+                for (int k = 0; k < n; k++) {
+                    t[k] = Math.toIntExact(thought.ids[k]);
+                }
+                thoughts.add(tok.decode(t));
+                if (i < len - 2) {
+                    DecoderStep.Output<C> next = step.forward(new long[] {target}, new long[] {i + 1}, 1, 1,
+                            new float[i + 2], real.cache());
+                    step.release(real.cache());
+                    real = next;
+                }
+            }
+        } finally {
+            step.release(real.cache());
+        }
+        return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
+    }
+
+    private static double logSoftmaxAt(float[] logits, int vocab, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < vocab; k++) {
+            max = Math.max(max, logits[k]);
+        }
+        double sum = 0;
+        for (int k = 0; k < vocab; k++) {
+            sum += Math.exp(logits[k] - max);
+        }
+        return logits[token] - max - Math.log(sum);
     }
 
     /** A thought's sampled ids, (rows, thoughtLength) row-major, and the mixing head's output. */
