@@ -22,9 +22,10 @@ import java.util.Objects;
  * in a work scope closed before the step returns, so native memory stays bounded by the caches the caller holds,
  * and {@link #close()} frees whatever is left.
  *
- * <p>Thread safety: one instance per call and thread; the model's weights are only read.
+ * <p>Thread safety: one instance per call and thread; the model's weights are only read. Gradient recording is the
+ * caller's: {@link DjlReasoner} turns it off around a call.
  */
-final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, AutoCloseable {
+public final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, AutoCloseable {
 
     /**
      * A key/value cache and the scope that owns its arrays.
@@ -32,33 +33,42 @@ final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, AutoClo
      * @param kv the cache
      * @param scope owner of the cache's arrays
      */
-    record Cache(KvCache kv, NDManager scope) {}
+    public record Cache(KvCache kv, NDManager scope) {}
 
     private final QuietStarModel model;
     private final CausalDecoder decoder;
     private final NDManager call;
 
-    DjlDecoderStep(QuietStarModel model) {
+    /**
+     * Creates a step over a model, with its own sub-manager of the model's manager.
+     *
+     * @param model the model; it must stay open while the step is used
+     */
+    public DjlDecoderStep(QuietStarModel model) {
         this.model = Objects.requireNonNull(model, "model");
         this.decoder = model.decoder();
         this.call = model.manager().newSubManager();
     }
 
+    /** {@inheritDoc} */
     @Override
     public int vocabSize() {
         return decoder.config().vocabSize();
     }
 
+    /** {@inheritDoc} */
     @Override
     public int hiddenSize() {
         return decoder.config().hiddenSize();
     }
 
+    /** {@inheritDoc} */
     @Override
     public int maxPositions() {
         return decoder.config().maxPositions();
     }
 
+    /** {@inheritDoc} */
     @Override
     public Output<Cache> forward(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask,
             Cache past) {
@@ -83,6 +93,7 @@ final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, AutoClo
         }
     }
 
+    /** {@inheritDoc} */
     @Override
     public Mixing mix(Output<Cache> base, Output<Cache> after, int rows) {
         int h = hiddenSize();
@@ -96,6 +107,7 @@ final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, AutoClo
         }
     }
 
+    /** {@inheritDoc} */
     @Override
     public void release(Cache cache) {
         if (cache != null) {

@@ -26,7 +26,7 @@ import java.util.Objects;
  * <p>Thread safety: ONNX Runtime sessions serve concurrent runs and this class holds no mutable state, so one
  * instance serves concurrent generations, each with its own caches.
  */
-final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache> {
+public final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache> {
 
     /**
      * A key/value cache held by the ONNX Runtime result whose present outputs it is.
@@ -35,33 +35,42 @@ final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache> {
      * @param tensors past inputs by name (past_key_values.i.key / .value)
      * @param length cached positions
      */
-    record Cache(OrtSession.Result result, Map<String, OnnxTensor> tensors, long length) {}
+    public record Cache(OrtSession.Result result, Map<String, OnnxTensor> tensors, long length) {}
 
     private final ExportedModel model;
     private final DecoderSpec spec;
     private final OrtEnvironment env;
 
-    OnnxDecoderStep(ExportedModel model) {
+    /**
+     * Creates a step over a loaded export.
+     *
+     * @param model the model; it must stay open while the step is used
+     */
+    public OnnxDecoderStep(ExportedModel model) {
         this.model = Objects.requireNonNull(model, "model");
         this.spec = model.spec();
         this.env = model.environment();
     }
 
+    /** {@inheritDoc} */
     @Override
     public int vocabSize() {
         return spec.vocabSize();
     }
 
+    /** {@inheritDoc} */
     @Override
     public int hiddenSize() {
         return spec.hiddenSize();
     }
 
+    /** {@inheritDoc} */
     @Override
     public int maxPositions() {
         return spec.maxPositions();
     }
 
+    /** {@inheritDoc} */
     @Override
     public Output<Cache> forward(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask,
             Cache past) {
@@ -125,6 +134,7 @@ final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache> {
         return out;
     }
 
+    /** {@inheritDoc} */
     @Override
     public Mixing mix(Output<Cache> base, Output<Cache> after, int rows) {
         int h = spec.hiddenSize();
@@ -154,6 +164,7 @@ final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache> {
         return new Mixing(w, mixed);
     }
 
+    /** {@inheritDoc} */
     @Override
     public void release(Cache cache) {
         if (cache != null) {
