@@ -65,14 +65,14 @@ public final class OnnxBackend implements QuietStarBackend {
     }
 
     /**
-     * Exports a checkpoint folder to ONNX (see {@link OnnxExporter}).
+     * {@inheritDoc}
      *
-     * @param checkpoint the checkpoint folder
-     * @param output the folder to write
-     * @return what was written
-     * @throws IOException when writing fails
+     * <p>Writes the layout of {@link dev.quietstar.onnx.export.OnnxLayout} with {@link OnnxExporter}'s defaults.
+     *
+     * @throws IllegalArgumentException naming the missing or malformed file or tensor of the checkpoint
      */
-    public OnnxExporter.Result export(Path checkpoint, Path output) throws IOException {
-        return OnnxExporter.builder().setCheckpoint(checkpoint).setOutput(output).build().export();
+    @Override
+    public Path export(Path checkpoint, Path output) throws IOException {
+        return OnnxExporter.builder().setCheckpoint(checkpoint).setOutput(output).build().export().folder();
     }
 }

@@ -4,8 +4,6 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
-import dev.quietstar.api.spi.Capability;
-import dev.quietstar.core.backend.Backends;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import java.io.IOException;
@@ -33,8 +31,14 @@ public final class ReportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint folder.")
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Checkpoint folder, or a folder written by export-onnx.")
     Path model;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
+                    + "QUIETSTAR_BACKEND, else onnxruntime for an exported folder, else the best-ranked one.")
+    String backend;
 
     @Option(names = "--text", paramLabel = "TEXT", description = "Text to score.")
     String text;
@@ -70,7 +74,7 @@ public final class ReportCommand implements Callable<Integer> {
                     + "of a training run");
         }
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
-        BackendProvider provider = Backends.discover().select(Capability.INFER);
+        BackendProvider provider = InferenceBackends.choose(backend, model);
         TextScore score;
         try (Reasoner reasoner = provider.create().openReasoner(model)) {
             score = reasoner.score(scored);
