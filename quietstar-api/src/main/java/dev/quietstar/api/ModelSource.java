@@ -34,6 +34,21 @@ public sealed interface ModelSource {
     }
 
     /**
+     * A checkpoint in the llama2.c project's own formats: a legacy (version 0) weight export and its tokenizer
+     * file, read directly (no converted folder needed).
+     *
+     * @param weights the weight file, for example {@code stories260K.bin}
+     * @param tokenizer the tokenizer file, for example {@code tok512.bin}
+     */
+    record Llama2c(Path weights, Path tokenizer) implements ModelSource {
+        /** Rejects null paths. */
+        public Llama2c {
+            Objects.requireNonNull(weights, "weights");
+            Objects.requireNonNull(tokenizer, "tokenizer");
+        }
+    }
+
+    /**
      * A new tiny model with random weights and the built-in byte-level tokenizer.
      *
      * @param spec its shape

@@ -1,6 +1,7 @@
 package dev.quietstar.djl;
 
 import ai.djl.Device;
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import ai.djl.ndarray.NDArray;
 import com.google.inject.AbstractModule;
@@ -53,6 +54,21 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
     public Reasoner openReasoner(Path checkpoint) {
         DjlEngines.pytorch();
         return DjlReasoner.open(checkpoint, Device.cpu());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Plain models get the official configuration's meta-token initialisation and a zero-output mixing head.
+     */
+    @Override
+    public Reasoner openReasoner(ModelSource source) {
+        if (source instanceof ModelSource.Checkpoint c) {
+            return openReasoner(c.folder());
+        }
+        DjlEngines.pytorch();
+        QuietStarConfig config = QuietStarConfig.official();
+        return DjlReasoner.owning(DjlTrainerFactory.openModel(source, config, Device.cpu()));
     }
 
     /** {@inheritDoc} */

@@ -1,5 +1,6 @@
 package dev.quietstar.api.spi;
 
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Trainer;
 import dev.quietstar.api.TrainingSetup;
@@ -63,5 +64,25 @@ public interface QuietStarBackend {
      */
     default Path export(Path checkpoint, Path output) throws IOException {
         throw new UnsupportedCapabilityException(name(), Capability.EXPORT);
+    }
+
+    /**
+     * Opens any model source for generation and scoring: a checkpoint as {@link #openReasoner(Path)} does, or a
+     * plain pretrained model (a HuggingFace folder, a llama2.c checkpoint) equipped with untrained meta-tokens and
+     * a mixing head whose output is exactly 0, so that it generates as the base model does until it is trained.
+     *
+     * <p>The default opens checkpoints only.
+     *
+     * @param source the model
+     * @return a reasoner over that model
+     * @throws UnsupportedCapabilityException when the backend cannot run inference
+     * @throws IllegalArgumentException when the backend cannot open that kind of source
+     */
+    default Reasoner openReasoner(ModelSource source) {
+        if (source instanceof ModelSource.Checkpoint c) {
+            return openReasoner(c.folder());
+        }
+        throw new IllegalArgumentException("backend '" + name() + "' opens checkpoint folders only, not "
+                + source.getClass().getSimpleName() + " sources");
     }
 }

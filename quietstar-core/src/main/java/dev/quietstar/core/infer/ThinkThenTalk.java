@@ -118,6 +118,7 @@ public final class ThinkThenTalk {
     /** Per-row state of one generation. */
     private static final class Row {
         final String prompt;
+        final int[] promptIds;
         final List<Integer> generated = new ArrayList<>();
         final List<TokenTrace> traces = new ArrayList<>();
         final OutputSampler output;
@@ -125,8 +126,9 @@ public final class ThinkThenTalk {
         String generatedText = "";
         String stopReason;
 
-        Row(String prompt, GenerationOptions options) {
+        Row(String prompt, int[] promptIds, GenerationOptions options) {
             this.prompt = prompt;
+            this.promptIds = promptIds;
             SplittableRandom root = new SplittableRandom(options.output().seed());
             this.output = new OutputSampler(options.output(), root.split());
             this.thoughtRng = root.split();
@@ -134,6 +136,14 @@ public final class ThinkThenTalk {
 
         boolean finished() {
             return stopReason != null;
+        }
+
+        int[] idsSoFar() {
+            int[] all = Arrays.copyOf(promptIds, promptIds.length + generated.size());
+            for (int i = 0; i < generated.size(); i++) {
+                all[promptIds.length + i] = generated.get(i);
+            }
+            return all;
         }
     }
 
@@ -226,7 +236,7 @@ public final class ThinkThenTalk {
         int rows = promptIds.length;
         List<Row> state = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
-            state.add(new Row(prompts.get(r), options));
+            state.add(new Row(prompts.get(r), promptIds[r], options));
         }
         ThoughtSamplerFactory samplers = thoughtSamplers != null ? thoughtSamplers
                 : thinking -> defaultThoughtSampler(state, options.thoughtSampling(), thinking);
@@ -296,11 +306,14 @@ public final class ThinkThenTalk {
                         thought[k] = Math.toIntExact(thoughtIds[r * n + k]);
                     }
                     double pBase = OutputSampler.probability(base, r * vocab, vocab, token);
-                    TokenTrace trace = new TokenTrace(token, tok.decode(new int[] {token}), toList(thought),
-                            thought.length == 0 ? "" : tok.decode(thought), thinking[r] ? weights[r] : 0.0,
+                    int[] before = row.idsSoFar();
+                    TokenTrace trace = new TokenTrace(token, tok.decodeAfter(before, new int[] {token}),
+                            toList(thought), thought.length == 0 ? "" : tok.decodeAfter(before, thought),
+                            thinking[r] ? weights[r] : 0.0,
                             thinking[r] ? OutputSampler.probability(mixed, r * vocab, vocab, token) : pBase, pBase);
                     row.generated.add(token);
-                    row.generatedText = tok.decode(row.generated.stream().mapToInt(Integer::intValue).toArray());
+                    row.generatedText = tok.decodeAfter(row.promptIds,
+                            row.generated.stream().mapToInt(Integer::intValue).toArray());
                     if (options.returnTraces()) {
                         row.traces.add(trace);
                     }
@@ -390,7 +403,7 @@ public final class ThinkThenTalk {
                 Arrays.fill(keyValid[0], true);
                 Thought thought = think(step, real, new long[] {i + 1}, keyValid, sampler);
                 tokenIds.add(target);
-                tokens.add(tok.decode(new int[] {target}));
+                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {target}));
                 baseList.add(logSoftmaxAt(real.logits(), vocab, target));
                 thinkList.add(logSoftmaxAt(thought.mixing.mixedLogits(), vocab, target));
                 weightList.add((double) thought.mixing.weights()[0]);
@@ -398,7 +411,7 @@ public final class ThinkThenTalk {
                 for (int k = 0; k < n; k++) {
                     t[k] = Math.toIntExact(thought.ids[k]);
                 }
-                thoughts.add(tok.decode(t));
+                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), t));
                 if (i < len - 2) {
                     DecoderStep.Output<C> next = step.forward(new long[] {target}, new long[] {i + 1}, 1, 1,
                             new float[i + 2], real.cache());

@@ -29,6 +29,21 @@ public interface TextTokenizer {
     String decode(int[] ids);
 
     /**
+     * The text that ids add when they follow context ids: what a reader sees appear when the ids are appended.
+     *
+     * <p>For a tokenizer whose pieces decode independently (the byte-level one) this is {@code decode(ids)}. A
+     * SentencePiece tokenizer strips the space that starts a text, so a piece decoded on its own loses its space;
+     * such tokenizers override this to decode the ids together with the end of the context.
+     *
+     * @param context the ids before, may be empty
+     * @param ids the ids whose text is wanted
+     * @return their text in that context
+     */
+    default String decodeAfter(int[] context, int[] ids) {
+        return decode(ids);
+    }
+
+    /**
      * The number of ids, special tokens included.
      *
      * @return the vocabulary size

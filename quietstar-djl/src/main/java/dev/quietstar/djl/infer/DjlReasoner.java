@@ -23,6 +23,7 @@ import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -81,6 +82,16 @@ public final class DjlReasoner implements Reasoner {
     public static DjlReasoner open(Path checkpoint, Device device) {
         QuietStarModel model = QuietStarModel.load(checkpoint, device);
         LOG.debug("loaded {} for inference on {}", checkpoint, device);
+        return new DjlReasoner(model, true);
+    }
+
+    /**
+     * Serves a model and takes ownership of it: {@link #close()} frees it.
+     *
+     * @param model the model
+     * @return the reasoner
+     */
+    public static DjlReasoner owning(QuietStarModel model) {
         return new DjlReasoner(model, true);
     }
 
@@ -201,10 +212,25 @@ public final class DjlReasoner implements Reasoner {
      * @return per-token log-probabilities, mixing weights and thoughts
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
-    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
-        checkOpen();
         Objects.requireNonNull(sampling, "sampling");
+        return score(text, sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
+                : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed)));
+    }
+
+    /**
+     * Scores every token of a text as {@link #score(String, ThoughtSampling, long)} does, with the thought tokens
+     * chosen by a given sampler, for example {@link ThoughtSamplers#forced} for ablations with fixed thoughts.
+     *
+     * @param text non-empty text that with one thought fits the model's context
+     * @param sampler chooses the thought tokens of all positions, one pass at a time
+     * @return per-token log-probabilities, mixing weights and thoughts
+     * @throws IllegalArgumentException for an empty text or one too long for the context
+     */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    public TextScore score(String text, ThoughtSampler<NDArray> sampler) {
+        checkOpen();
+        Objects.requireNonNull(sampler, "sampler");
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("text to score is empty");
         }
@@ -231,8 +257,6 @@ public final class DjlReasoner implements Reasoner {
             }
             NDArray idArray = m.create(longIds, new Shape(1, len));
             NDArray attention = m.ones(new Shape(1, len), DataType.INT32);
-            ThoughtSampler<NDArray> sampler = sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
-                    : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed));
             ThoughtRollout<NDArray> rollout = new ParallelThoughtGenerator(model, n, 1)
                     .generate(idArray, attention, sampler);
             String upTo = ":, 0:" + (len - 1) + ", :";
@@ -254,7 +278,7 @@ public final class DjlReasoner implements Reasoner {
             for (int i = 0; i < len - 1; i++) {
                 int token = ids[i + 1];
                 tokenIds.add(token);
-                tokens.add(tok.decode(new int[] {token}));
+                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {token}));
                 baseList.add((double) baseLogp[i]);
                 thinkList.add((double) thinkLogp[i]);
                 weightList.add((double) weights[i]);
@@ -262,7 +286,7 @@ public final class DjlReasoner implements Reasoner {
                 for (int k = 0; k < n; k++) {
                     thought[k] = Math.toIntExact(thoughtIds[i * n + k]);
                 }
-                thoughts.add(tok.decode(thought));
+                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), thought));
             }
             return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
         }

@@ -4,7 +4,9 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.core.text.TextTokenizer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -20,6 +22,9 @@ import java.util.OptionalInt;
  */
 public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
 
+    /** Context tokens decoded with the ids by {@link #decodeAfter}: enough for a UTF-8 character's bytes. */
+    private static final int CONTEXT_TOKENS = 8;
+
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> vocab;
     private final Map<String, Integer> appended;
@@ -28,11 +33,13 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
     private final Integer bos;
     private final Integer eos;
     private final Integer pad;
-    private final Path file;
+    private final byte[] json;
+    private final String origin;
 
-    private HfTextTokenizer(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, int baseVocab,
+    private HfTextTokenizer(byte[] json, String origin, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, int baseVocab,
             Map<String, Integer> appended, Integer bos, Integer eos, Integer pad) {
-        this.file = file;
+        this.json = json;
+        this.origin = origin;
         this.tokenizer = tokenizer;
         this.vocab = vocab;
         this.baseVocab = baseVocab;
@@ -56,11 +63,33 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no tokenizer.json at " + file);
         }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read tokenizer.json " + file + ": " + e.getMessage(), e);
+        }
+        return fromJson(bytes, file.toString(), appended);
+    }
+
+    /**
+     * Builds a tokenizer from the content of a {@code tokenizer.json} (for example one converted in memory).
+     *
+     * @param json the file's bytes
+     * @param origin where it came from, for error messages
+     * @param appended tokens appended after the vocabulary, by name (may be empty)
+     * @return the tokenizer
+     * @throws IllegalArgumentException when the content is malformed
+     */
+    public static HfTextTokenizer fromJson(byte[] json, String origin, Map<String, Integer> appended) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            root = new ObjectMapper().readTree(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("malformed tokenizer.json " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("malformed tokenizer.json " + origin + ": " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("tokenizer.json " + origin + " must hold a JSON object");
         }
         Map<String, Integer> vocab = new HashMap<>();
         JsonNode v = root.path("model").path("vocab");
@@ -71,22 +100,34 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
                 vocab.put(v.get(i).get(0).asText(), i);
             }
         } else {
-            throw new IllegalArgumentException("tokenizer.json " + file + " has no model.vocab");
+            throw new IllegalArgumentException("tokenizer.json " + origin + " has no model.vocab");
         }
         for (JsonNode t : root.path("added_tokens")) {
             vocab.put(t.get("content").asText(), t.get("id").asInt());
         }
         int base = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         HuggingFaceTokenizer tok;
-        try {
-            tok = HuggingFaceTokenizer.builder().optTokenizerPath(file).optAddSpecialTokens(false).build();
+        try (InputStream in = new ByteArrayInputStream(json)) {
+            // DJL truncates to 512 tokens unless told not to: a long document must keep all of its tokens.
+            tok = HuggingFaceTokenizer.newInstance(in, Map.of("addSpecialTokens", "false", "truncation", "false",
+                    "padding", "false"));
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot load tokenizer.json " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot load tokenizer.json " + origin + ": " + e.getMessage(), e);
         }
         Integer bos = first(vocab, "<s>", "<|begin_of_text|>", "<|endoftext|>", "<bos>");
         Integer eos = first(vocab, "</s>", "<|end_of_text|>", "<|endoftext|>", "<|im_end|>", "<eos>");
         Integer pad = first(vocab, "<pad>", "<|pad|>", "[PAD]");
-        return new HfTextTokenizer(file, tok, vocab, base, appended, bos, eos, pad);
+        return new HfTextTokenizer(json.clone(), origin, tok, vocab, base, appended, bos, eos, pad);
+    }
+
+    /**
+     * A tokenizer of the same {@code tokenizer.json} with other appended tokens.
+     *
+     * @param appendedTokens tokens appended after the vocabulary, by name
+     * @return the new tokenizer (this one stays open)
+     */
+    public HfTextTokenizer withAppended(Map<String, Integer> appendedTokens) {
+        return fromJson(json, origin, appendedTokens);
     }
 
     private static Integer first(Map<String, Integer> vocab, String... names) {
@@ -99,12 +140,12 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
     }
 
     /**
-     * The {@code tokenizer.json} file this tokenizer was read from.
+     * The content of the {@code tokenizer.json} this tokenizer was built from, to save beside a model.
      *
-     * @return the file
+     * @return a copy of the bytes
      */
-    public Path file() {
-        return file;
+    public byte[] json() {
+        return json.clone();
     }
 
     /**
@@ -154,6 +195,26 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         }
         sb.append(tokenizer.decode(run.stream().mapToLong(Long::longValue).toArray(), false));
         return sb.toString();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Decodes the last context tokens together with the ids and keeps what follows the context's own text, so
+     * a leading space that a decoder strips at the start of a text (SentencePiece's dummy prefix) is kept.
+     */
+    @Override
+    public String decodeAfter(int[] context, int[] ids) {
+        if (context.length == 0 || ids.length == 0) {
+            return context.length == 0 ? decode(ids) : "";
+        }
+        int keep = Math.min(context.length, CONTEXT_TOKENS);
+        int[] tail = java.util.Arrays.copyOfRange(context, context.length - keep, context.length);
+        int[] joined = java.util.Arrays.copyOf(tail, keep + ids.length);
+        System.arraycopy(ids, 0, joined, keep, ids.length);
+        String before = decode(tail);
+        String all = decode(joined);
+        return all.startsWith(before) ? all.substring(before.length()) : decode(ids);
     }
 
     @Override

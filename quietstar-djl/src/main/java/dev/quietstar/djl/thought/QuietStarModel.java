@@ -117,7 +117,7 @@ public final class QuietStarModel implements AutoCloseable {
             endId = v + 1;
             d = decoder.withVocabSize(v + 2);
             decoder.close();
-            tok = HfTextTokenizer.load(hf.file(), Map.of(START_TOKEN, startId, END_TOKEN, endId));
+            tok = hf.withAppended(Map.of(START_TOKEN, startId, END_TOKEN, endId));
         } else {
             throw new IllegalArgumentException("the tokenizer has no " + START_TOKEN + "/" + END_TOKEN
                     + " tokens and cannot be extended");
@@ -288,7 +288,7 @@ public final class QuietStarModel implements AutoCloseable {
             } else if (tokenizer instanceof HfTextTokenizer hf) {
                 type = "huggingface";
                 appended = hf.appended();
-                Files.copy(hf.file(), tmp.resolve("tokenizer.json"));
+                Files.write(tmp.resolve("tokenizer.json"), hf.json());
             } else {
                 throw new IOException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
             }

@@ -96,4 +96,18 @@ public final class ThoughtSamplers {
             return logits.getManager().create(ids, new Shape(rows, len));
         };
     }
+
+    /**
+     * Returns one fixed token at every position and step: thoughts without content, for the constant-thought
+     * ablation (the extra forward passes and the mixing still happen).
+     *
+     * @param tokenId the token every thought consists of
+     * @return the sampler
+     */
+    public static ThoughtSampler<NDArray> constant(int tokenId) {
+        return (logits, step) -> {
+            Shape s = logits.getShape();
+            return logits.getManager().full(new Shape(s.get(0), s.get(1)), (long) tokenId);
+        };
+    }
 }

@@ -18,6 +18,7 @@ import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.DecoderConfig;
 import dev.quietstar.djl.model.HfTextTokenizer;
 import dev.quietstar.djl.model.HuggingFaceModels;
+import dev.quietstar.djl.model.Llama2cImport;
 import dev.quietstar.djl.thought.QuietStarModel;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -127,6 +128,16 @@ public final class DjlTrainerFactory {
             CausalDecoder decoder = HuggingFaceModels.load(hf.folder(), device);
             try {
                 return QuietStarModel.create(decoder, HfTextTokenizer.load(hf.folder(), Map.of()), config, seed);
+            } catch (RuntimeException e) {
+                decoder.close();
+                throw e;
+            }
+        }
+        if (source instanceof ModelSource.Llama2c l2c) {
+            CausalDecoder decoder = Llama2cImport.loadDecoder(l2c.weights(), device);
+            try {
+                return QuietStarModel.create(decoder,
+                        Llama2cImport.loadTokenizer(l2c.tokenizer(), decoder.config().vocabSize()), config, seed);
             } catch (RuntimeException e) {
                 decoder.close();
                 throw e;

@@ -4,6 +4,7 @@ import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
 import dev.quietstar.examples.demo.DemoPlan;
 import dev.quietstar.examples.demo.QuietStarDemo;
+import dev.quietstar.examples.demo.StoriesDemo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -60,6 +61,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + "(repeatable; thoughtLength comes from the preset).")
     java.util.List<String> overrides = new java.util.ArrayList<>();
 
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "Run the demo on a shipped real pretrained model instead of the arithmetic one: "
+                    + "stories260K (llama2.c's TinyStories Llama) continued with Quiet-STaR on its own stories.")
+    String model;
+
     @Option(names = "--output", paramLabel = "DIR",
             description = "Output folder. Default: quietstar-demo-<date-time> in the current folder.")
     Path output;
@@ -85,6 +91,20 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = output != null ? output : Path.of("quietstar-demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
+        if (model != null) {
+            if (!"stories260K".equals(model)) {
+                throw new IllegalArgumentException("--model must be stories260K (the shipped real model), was "
+                        + model);
+            }
+            if (size.full || fromScratch || pretrainOnly || base != null || pretrainSteps != null
+                    || !overrides.isEmpty()) {
+                throw new IllegalArgumentException("--model stories260K takes only --quick and --output");
+            }
+            new StoriesDemo(backend, size.quick ? StoriesDemo.Plan.quick() : StoriesDemo.Plan.standard(),
+                    dir.toAbsolutePath(), out).run();
+            out.flush();
+            return 0;
+        }
         if (base != null && (fromScratch || pretrainOnly)) {
             throw new IllegalArgumentException("--base cannot be combined with --from-scratch or --pretrain-only");
         }

@@ -3,6 +3,8 @@ package dev.quietstar.examples.cli;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.api.ModelSource;
+import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalRow;
 import dev.quietstar.core.eval.EvalSets;
@@ -12,6 +14,7 @@ import dev.quietstar.djl.eval.AnswerEvaluator;
 import dev.quietstar.djl.eval.EvalSetting;
 import dev.quietstar.djl.eval.SettingResult;
 import dev.quietstar.djl.thought.QuietStarModel;
+import dev.quietstar.djl.train.DjlTrainerFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +44,8 @@ public final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint folder.")
-    Path model;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    ModelOption model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "JSON Lines question set: GSM8K {question, answer with '#### n'} or CommonsenseQA "
@@ -52,9 +55,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N questions.")
     Integer limit;
 
-    @Option(names = "--settings", paramLabel = "LIST", defaultValue = "off,every,once",
+    private static final String DEFAULT_SETTINGS = "off,every,once";
+
+    @Option(names = "--settings", paramLabel = "LIST",
             description = "Comma-separated settings among off, every, once, constant, constant-once "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(default: " + DEFAULT_SETTINGS + "; off alone for --model-hf).")
     String settings;
 
     @Option(names = "--trigger", paramLabel = "TEXT", defaultValue = "A: ",
@@ -89,13 +94,13 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
-        }
+        ModelSource source = model.source();
         if (limit != null && limit < 1) {
             throw new IllegalArgumentException("--limit must be at least 1, was " + limit);
         }
-        List<EvalSetting> chosen = EvalSetting.parse(settings, trigger);
+        // A plain model's mixing head outputs exactly 0: thinking settings would repeat the "off" numbers.
+        List<EvalSetting> chosen = EvalSetting.parse(
+                settings != null ? settings : model.plain() ? "off" : DEFAULT_SETTINGS, trigger);
         List<EvalExample> examples = EvalSets.load(data);
         if (limit != null && limit < examples.size()) {
             examples = examples.subList(0, limit);
@@ -105,7 +110,9 @@ public final class EvalCommand implements Callable<Integer> {
         DjlEngines.pytorch();
         List<SettingResult> results;
         long start = System.nanoTime();
-        try (QuietStarModel m = QuietStarModel.load(model, Device.cpu())) {
+        try (QuietStarModel m = source instanceof ModelSource.Checkpoint c
+                ? QuietStarModel.load(c.folder(), Device.cpu())
+                : DjlTrainerFactory.openModel(source, QuietStarConfig.official(), Device.cpu())) {
             AnswerEvaluator.Builder builder = AnswerEvaluator.builder(m).optSeed(seed).optBatchSize(batchSize)
                     .optGenerationMargin(margin).optExactMatch(!noGenerate);
             if (constantToken != null) {
@@ -126,7 +133,7 @@ public final class EvalCommand implements Callable<Integer> {
         Files.writeString(output.resolve("summary.md"), markdown, StandardCharsets.UTF_8);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("dataset", dataset);
-        details.put("model", model.toAbsolutePath().toString());
+        details.put("model", model.folder().toAbsolutePath().toString());
         details.put("data", data.toAbsolutePath().toString());
         details.put("seed", seed);
         details.put("wallSeconds", seconds);

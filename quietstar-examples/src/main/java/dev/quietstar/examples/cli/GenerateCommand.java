@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
-import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,23 +21,19 @@ import picocli.CommandLine.Option;
 
 /**
  * Generates text with a trained Quiet-STaR checkpoint, thinking before each token, and optionally shows the
- * thoughts.
+ * thoughts; or with a plain pretrained model ({@code --model-hf}), which does not think unless asked to.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue a prompt with a Quiet-STaR checkpoint, thinking before every token (or where asked).")
+        description = "Continue a prompt with a Quiet-STaR checkpoint, thinking before every token (or where asked), "
+                + "or with a plain HuggingFace model (--model-hf), which does not think.")
 public final class GenerateCommand implements Callable<Integer> {
 
-    private static final String RESET = "\u001b[0m";
-    private static final String BOLD = "\u001b[1m";
-    private static final String DIM = "\u001b[2m";
-    private static final String CYAN = "\u001b[36m";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint folder, or a folder written by export-onnx.")
-    Path model;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    ModelOption model;
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
@@ -90,57 +85,37 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
-        }
+        ModelSource source = model.source();
         if (noThink && !thinkAfter.isEmpty()) {
             throw new IllegalArgumentException("--no-think and --think-after contradict each other; use one");
         }
-        ThinkingPolicy policy = noThink ? ThinkingPolicy.never()
+        ThinkingPolicy policy = noThink || model.plain() && thinkAfter.isEmpty() ? ThinkingPolicy.never()
                 : thinkAfter.isEmpty() ? ThinkingPolicy.everyToken() : ThinkingPolicy.afterTriggers(thinkAfter);
         GenerationOptions options = new GenerationOptions(maxTokens, stops,
                 new Sampling(temperature, topK, topP, seed),
                 greedyThoughts ? ThoughtSampling.GREEDY : ThoughtSampling.SAMPLE, policy, json || showThoughts);
         PrintWriter out = spec.commandLine().getOut();
         boolean colour = System.console() != null && !json;
-        try (Reasoner reasoner = InferenceBackends.choose(backend, model).create().openReasoner(model)) {
+        try (Reasoner reasoner = InferenceBackends.choose(backend, model.folder()).create().openReasoner(source)) {
             if (json) {
                 out.println(toJson(reasoner.generate(prompt, options)));
             } else if (showThoughts) {
-                out.printf("%5s  %-10s %8s %8s %8s  %s%n", "#", "TOKEN", "W", "P(THINK)", "P(BASE)", "THOUGHT");
+                out.println(TraceLines.header());
                 int[] index = {0};
                 GenerationResult result = reasoner.generate(prompt, options, t -> {
-                    out.println(traceLine(index[0]++, t, colour));
+                    out.println(TraceLines.line(index[0]++, t, colour));
                     out.flush();
                 });
                 out.println();
-                out.println(colour ? BOLD + prompt + RESET + result.text() : prompt + result.text());
+                out.println(TraceLines.bold(prompt, colour) + result.text());
                 out.println("(" + result.tokenIds().size() + " tokens, stopped: " + result.stopReason() + ")");
             } else {
                 GenerationResult result = reasoner.generate(prompt, options);
-                out.println(result.text());
+                out.println(prompt + result.text());
             }
         }
         out.flush();
         return 0;
-    }
-
-    private static String traceLine(int index, TokenTrace t, boolean colour) {
-        String token = quote(t.text());
-        String thought = t.thought() ? "<" + quote(t.thoughtText()) + ">" : "-";
-        if (colour) {
-            token = BOLD + token + RESET;
-            thought = CYAN + thought + RESET;
-        }
-        String weight = t.thought() ? String.format("%8.4f", t.mixingWeight()) : String.format("%8s", "-");
-        String line = String.format("%5d  %-10s %s %8.4f %8.4f  %s", index, token, weight, t.probWithThought(),
-                t.probWithoutThought(), thought);
-        return colour && !t.thought() ? DIM + line + RESET : line;
-    }
-
-    /** Shows control characters visibly so every token fits on one line. */
-    private static String quote(String s) {
-        return "'" + s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "'";
     }
 
     private static String toJson(GenerationResult result) {

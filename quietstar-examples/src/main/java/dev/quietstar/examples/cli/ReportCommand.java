@@ -1,5 +1,6 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
@@ -31,9 +32,8 @@ public final class ReportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint folder, or a folder written by export-onnx.")
-    Path model;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    ModelOption model;
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
@@ -62,9 +62,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
-        }
+        ModelSource source = model.source();
         if ((text == null) == (textFile == null)) {
             throw new IllegalArgumentException("give the text to score with exactly one of --text or --text-file");
         }
@@ -74,13 +72,13 @@ public final class ReportCommand implements Callable<Integer> {
                     + "of a training run");
         }
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
-        BackendProvider provider = InferenceBackends.choose(backend, model);
+        BackendProvider provider = InferenceBackends.choose(backend, model.folder());
         TextScore score;
-        try (Reasoner reasoner = provider.create().openReasoner(model)) {
+        try (Reasoner reasoner = provider.create().openReasoner(source)) {
             score = reasoner.score(scored);
         }
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("model", model.toAbsolutePath().toString());
+        info.put("model", model.folder().toAbsolutePath().toString());
         info.put("backend", provider.name());
         info.put("scored tokens", score.tokenIds().size());
         if (metrics != null) {

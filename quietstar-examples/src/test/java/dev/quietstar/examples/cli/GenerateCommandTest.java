@@ -59,7 +59,7 @@ class GenerateCommandTest {
         try (DjlReasoner reasoner = DjlReasoner.open(checkpoint, Device.cpu())) {
             String expected = reasoner.generate("Hi", GenerationOptions.defaults(6)
                     .withThinking(ThinkingPolicy.never())).text();
-            assertThat(r[1]).isEqualTo(expected + System.lineSeparator());
+            assertThat(r[1]).as("the prompt, then its continuation").isEqualTo("Hi" + expected + System.lineSeparator());
         }
     }
 

@@ -1,0 +1,68 @@
+package dev.quietstar.examples.cli;
+
+import dev.quietstar.core.llama2c.Llama2cHeader;
+import dev.quietstar.djl.model.Llama2cImport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Converts models from other projects' formats into HuggingFace folders that {@code --model-hf} and HuggingFace
+ * tools read.
+ */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = "Convert a model from another project's format into a HuggingFace folder.",
+        subcommands = {ConvertCommand.Llama2c.class})
+public final class ConvertCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Creates the command; picocli calls this. */
+    public ConvertCommand() {}
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name the format to convert from: llama2c");
+    }
+
+    /** {@code quietstar convert llama2c}: a llama2.c legacy checkpoint and tokenizer into a HuggingFace Llama. */
+    @Command(name = "llama2c", mixinStandardHelpOptions = true,
+            description = "Convert a llama2.c legacy (version 0) checkpoint and its tokenizer.bin into a HuggingFace "
+                    + "Llama folder (config.json, model.safetensors, tokenizer.json).")
+    public static final class Llama2c implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--weights", required = true, paramLabel = "FILE",
+                description = "llama2.c weight file, e.g. stories260K.bin.")
+        Path weights;
+
+        @Option(names = "--tokenizer", required = true, paramLabel = "FILE",
+                description = "llama2.c tokenizer file, e.g. tok512.bin.")
+        Path tokenizer;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR",
+                description = "Folder to create (must not exist or be empty).")
+        Path output;
+
+        /** Creates the command; picocli calls this. */
+        public Llama2c() {}
+
+        @Override
+        public Integer call() throws IOException {
+            Llama2cHeader h = Llama2cImport.convert(weights, tokenizer, output);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("wrote %s: Llama, %d layers, width %d, %d query / %d key-value heads, MLP %d, vocabulary %d, "
+                    + "%d positions, %s embeddings%n", output, h.layers(), h.dim(), h.heads(), h.kvHeads(),
+                    h.hiddenDim(), h.vocabSize(), h.seqLen(), h.sharedClassifier() ? "tied" : "untied");
+            out.flush();
+            return 0;
+        }
+    }
+}
