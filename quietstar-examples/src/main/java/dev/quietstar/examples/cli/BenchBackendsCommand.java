@@ -2,12 +2,21 @@ package dev.quietstar.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import ai.djl.Device;
 import dev.quietstar.api.GenerationOptions;
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.ThinkingPolicy;
+import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.backend.Backends;
+import dev.quietstar.core.checkpoint.CheckpointInfo;
+import dev.quietstar.djl.infer.DjlReasoner;
+import dev.quietstar.djl.thought.QuietStarModel;
+import dev.quietstar.djl.train.DjlTrainerFactory;
+import dev.quietstar.onnx.infer.OnnxReasoner;
+import dev.quietstar.onnx.infer.OnnxRuntimeSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +36,8 @@ import picocli.CommandLine.Option;
 /**
  * Measures decode speed of the DJL and the ONNX Runtime backends side by side in one run, on one checkpoint.
  *
- * <p>The checkpoint is exported to ONNX first (unless {@code --onnx} names an export of it). Each backend opens its
+ * <p>The checkpoint is exported to ONNX first (unless {@code --onnx} names an export of it); a plain model
+ * ({@code --model-hf}) is first equipped for Quiet-STaR with a mixing head at zero and saved as a checkpoint. Each backend opens its
  * reasoner and generates once to warm up; then, for every round, each backend in turn generates {@code --tokens}
  * tokens after every prompt, greedily, once without thinking and once thinking before every token. The decode
  * speed is generated tokens divided by wall time summed over the rounds (prompt prefill included, it is a few
@@ -43,8 +53,8 @@ public final class BenchBackendsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CKPT", description = "Checkpoint folder.")
-    Path model;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    ModelOption model;
 
     @Option(names = "--onnx", paramLabel = "DIR",
             description = "An export of the checkpoint (default: export it to a temporary folder first).")
@@ -64,9 +74,7 @@ public final class BenchBackendsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " is not a folder; pass a checkpoint folder");
-        }
+        ModelSource source = model.source();
         if (tokens < 1 || rounds < 1) {
             throw new IllegalArgumentException("--tokens and --rounds must be at least 1, were " + tokens + " and "
                     + rounds);
@@ -75,12 +83,17 @@ public final class BenchBackendsCommand implements Callable<Integer> {
         Backends backends = Backends.discover();
         QuietStarBackend djl = backends.byName("djl-pytorch").create();
         QuietStarBackend ort = backends.byName(InferenceBackends.ONNX).create();
-        Path exported = onnx;
-        Path tmp = null;
-        if (exported == null) {
-            tmp = Files.createTempDirectory("quietstar-bench-onnx");
-            exported = ort.export(model, tmp.resolve("onnx"));
+        Path tmp = Files.createTempDirectory("quietstar-bench-backends");
+        Path checkpoint = model.folder();
+        if (model.plain()) {
+            // A plain model is equipped for Quiet-STaR (meta-tokens, a mixing head at zero) and saved, so both
+            // backends run the same checkpoint.
+            checkpoint = tmp.resolve("checkpoint");
+            try (QuietStarModel m = DjlTrainerFactory.openModel(source, QuietStarConfig.official(), Device.cpu())) {
+                m.save(checkpoint, null);
+            }
         }
+        Path exported = onnx != null ? onnx : ort.export(checkpoint, tmp.resolve("onnx"));
         GenerationOptions plain = GenerationOptions.defaults(tokens).withThinking(ThinkingPolicy.never());
         GenerationOptions thinking = GenerationOptions.defaults(tokens);
         String[] modes = {"no thinking", "thinking every token"};
@@ -88,7 +101,7 @@ public final class BenchBackendsCommand implements Callable<Integer> {
         long[][] nanos = new long[2][2];
         long[][] generated = new long[2][2];
         boolean sameTokens = true;
-        try (Reasoner a = djl.openReasoner(model); Reasoner b = ort.openReasoner(exported)) {
+        try (Reasoner a = djl.openReasoner(checkpoint); Reasoner b = openOnnx(ort, exported, a)) {
             Reasoner[] reasoners = {a, b};
             for (Reasoner r : reasoners) {
                 for (GenerationOptions o : options) {
@@ -114,9 +127,7 @@ public final class BenchBackendsCommand implements Callable<Integer> {
                 }
             }
         } finally {
-            if (tmp != null) {
-                deleteTree(tmp);
-            }
+            deleteTree(tmp);
         }
         StringBuilder md = new StringBuilder();
         md.append("| mode | djl-pytorch tokens/s | onnxruntime tokens/s | onnxruntime / djl-pytorch |\n");
@@ -142,7 +153,7 @@ public final class BenchBackendsCommand implements Callable<Integer> {
         if (output != null) {
             Files.createDirectories(output);
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("model", model.toAbsolutePath().toString());
+            json.put("model", model.folder().toAbsolutePath().toString());
             json.put("tokens", tokens);
             json.put("rounds", rounds);
             json.put("prompts", PROMPTS);
@@ -157,6 +168,17 @@ public final class BenchBackendsCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The ONNX reasoner; an export whose tokenizer needs the HuggingFace tokenizers library gets the DJL reasoner's
+     * tokenizer (the ONNX backend itself ships only the byte-level one).
+     */
+    private static Reasoner openOnnx(QuietStarBackend ort, Path exported, Reasoner djl) {
+        if (CheckpointInfo.BYTE_LEVEL.equals(CheckpointInfo.read(exported).tokenizerType())) {
+            return ort.openReasoner(exported);
+        }
+        return OnnxReasoner.open(exported, OnnxRuntimeSettings.defaults(), ((DjlReasoner) djl).model().tokenizer());
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -38,18 +38,15 @@ public final class ExportedModel implements AutoCloseable {
     private final Path folder;
     private final DecoderSpec spec;
     private final CheckpointInfo info;
-    private final TextTokenizer tokenizer;
     private final OrtEnvironment environment;
     private final OrtSession decoder;
     private final OrtSession mixingHead;
     private final String provider;
 
-    private ExportedModel(Path folder, DecoderSpec spec, CheckpointInfo info, TextTokenizer tokenizer,
-            OrtEnvironment environment, OrtSession decoder, OrtSession mixingHead, String provider) {
+    private ExportedModel(Path folder, DecoderSpec spec, CheckpointInfo info, OrtEnvironment environment, OrtSession decoder, OrtSession mixingHead, String provider) {
         this.folder = folder;
         this.spec = spec;
         this.info = info;
-        this.tokenizer = tokenizer;
         this.environment = environment;
         this.decoder = decoder;
         this.mixingHead = mixingHead;
@@ -89,7 +86,6 @@ public final class ExportedModel implements AutoCloseable {
         }
         DecoderSpec spec = DecoderSpec.read(folder);
         CheckpointInfo info = CheckpointInfo.read(folder);
-        TextTokenizer tokenizer = info.engineNeutralTokenizer(folder);
         checkOpset(decoderFile);
         checkOpset(headFile);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -102,7 +98,7 @@ public final class ExportedModel implements AutoCloseable {
             checkDecoder(decoderFile, d, spec);
             checkHead(headFile, h, spec);
             LOG.debug("loaded {} on {}", folder, provider[0]);
-            return new ExportedModel(folder, spec, info, tokenizer, env, d, h, provider[0]);
+            return new ExportedModel(folder, spec, info, env, d, h, provider[0]);
         } catch (OrtException e) {
             closeQuietly(d);
             closeQuietly(h);
@@ -281,12 +277,13 @@ public final class ExportedModel implements AutoCloseable {
     }
 
     /**
-     * The tokenizer.
+     * The tokenizer stored in the folder, when core can run it without an engine's tokenizer library.
      *
      * @return the tokenizer
+     * @throws IllegalArgumentException when the folder's tokenizer needs the HuggingFace tokenizers library
      */
-    public TextTokenizer tokenizer() {
-        return tokenizer;
+    public TextTokenizer engineNeutralTokenizer() {
+        return info.engineNeutralTokenizer(folder);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.text.TextTokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -39,11 +40,11 @@ public final class OnnxReasoner implements Reasoner {
     private final ThinkThenTalk generation;
     private volatile boolean closed;
 
-    private OnnxReasoner(ExportedModel model) {
+    private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer) {
         this.model = model;
         this.step = new OnnxDecoderStep(model);
         var config = model.info().config();
-        this.generation = new ThinkThenTalk(new ThinkThenTalk.Settings(model.tokenizer(), config.thoughtLength(),
+        this.generation = new ThinkThenTalk(new ThinkThenTalk.Settings(tokenizer, config.thoughtLength(),
                 config.thoughtTemperature(), model.info().startTokenId(), model.info().endTokenId()));
     }
 
@@ -67,9 +68,35 @@ public final class OnnxReasoner implements Reasoner {
      * @throws IllegalArgumentException naming what is missing or does not match in the folder
      */
     public static OnnxReasoner open(Path folder, OnnxRuntimeSettings settings) {
+        return open(folder, settings, null);
+    }
+
+    /**
+     * Opens an exported folder with a tokenizer the caller supplies, for exports whose {@code tokenizer.json} needs
+     * a tokenizer library this backend does not ship (a HuggingFace tokenizer, loaded by the caller with one).
+     *
+     * @param folder a folder written by {@link dev.quietstar.onnx.export.OnnxExporter}
+     * @param settings session settings (threads, optimisation level, CUDA)
+     * @param tokenizer the model's tokenizer, or null for the one stored in the folder (byte-level)
+     * @return the reasoner
+     * @throws IllegalArgumentException naming what is missing or does not match in the folder, or a tokenizer with
+     *     more ids than the model's vocabulary
+     */
+    public static OnnxReasoner open(Path folder, OnnxRuntimeSettings settings, TextTokenizer tokenizer) {
         Objects.requireNonNull(folder, "folder");
         Objects.requireNonNull(settings, "settings");
-        return new OnnxReasoner(ExportedModel.open(folder, settings));
+        ExportedModel model = ExportedModel.open(folder, settings);
+        try {
+            TextTokenizer tok = tokenizer != null ? tokenizer : model.engineNeutralTokenizer();
+            if (tok.vocabSize() > model.spec().vocabSize()) {
+                throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids, the model in "
+                        + folder + " a vocabulary of " + model.spec().vocabSize());
+            }
+            return new OnnxReasoner(model, tok);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /**
