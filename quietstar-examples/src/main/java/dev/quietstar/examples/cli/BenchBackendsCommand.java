@@ -37,12 +37,12 @@ import picocli.CommandLine.Option;
  * Measures decode speed of the DJL and the ONNX Runtime backends side by side in one run, on one checkpoint.
  *
  * <p>The checkpoint is exported to ONNX first (unless {@code --onnx} names an export of it); a plain model
- * ({@code --model-hf}) is first equipped for Quiet-STaR with a mixing head at zero and saved as a checkpoint. Each backend opens its
- * reasoner and generates once to warm up; then, for every round, each backend in turn generates {@code --tokens}
- * tokens after every prompt, greedily, once without thinking and once thinking before every token. The decode
- * speed is generated tokens divided by wall time summed over the rounds (prompt prefill included, it is a few
- * tokens); the ratio ONNX / DJL is reported per mode. The backends alternate within each round so that both see the
- * same machine load.
+ * ({@code --model-hf}) is first equipped for Quiet-STaR with a mixing head at zero and saved as a checkpoint. Each
+ * backend opens its reasoner and generates once to warm up; then, for every round, each backend in turn generates
+ * {@code --tokens} tokens after every prompt, greedily, once without thinking and once thinking before every token.
+ * The decode speed is generated tokens divided by wall time summed over the rounds (prompt prefill included, it is
+ * a few tokens); the ratio ONNX / DJL is reported per mode. The backends alternate within each round so that both
+ * see the same machine load.
  */
 @Command(name = "bench-backends", mixinStandardHelpOptions = true,
         description = "Decode tokens/s of djl-pytorch vs onnxruntime on one checkpoint, side by side in one run.")

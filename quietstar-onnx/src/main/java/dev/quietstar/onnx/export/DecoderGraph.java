@@ -55,7 +55,8 @@ final class DecoderGraph {
         g.named(OnnxLayout.HIDDEN_STATES, "Identity", Map.of(), hidden);
         String lmHead;
         if (spec.llama() && !spec.tieWordEmbeddings()) {
-            lmHead = g.initializer("lm_head.weight.T", new long[] {h, v}, weights.takeTransposed("lm_head.weight", v, h));
+            lmHead = g.initializer("lm_head.weight.T", new long[] {h, v},
+                    weights.takeTransposed("lm_head.weight", v, h));
         } else {
             lmHead = g.opAttrs("Transpose", Map.of("perm", new long[] {1, 0}), wte);
         }

@@ -43,7 +43,8 @@ public final class ExportedModel implements AutoCloseable {
     private final OrtSession mixingHead;
     private final String provider;
 
-    private ExportedModel(Path folder, DecoderSpec spec, CheckpointInfo info, OrtEnvironment environment, OrtSession decoder, OrtSession mixingHead, String provider) {
+    private ExportedModel(Path folder, DecoderSpec spec, CheckpointInfo info, OrtEnvironment environment,
+            OrtSession decoder, OrtSession mixingHead, String provider) {
         this.folder = folder;
         this.spec = spec;
         this.info = info;
