@@ -19,6 +19,7 @@ import dev.quietstar.onnx.infer.OnnxReasoner;
 import dev.quietstar.onnx.infer.OnnxRuntimeSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +102,7 @@ public final class BenchBackendsCommand implements Callable<Integer> {
         long[][] nanos = new long[2][2];
         long[][] generated = new long[2][2];
         boolean sameTokens = true;
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         try (Reasoner a = djl.openReasoner(checkpoint); Reasoner b = openOnnx(ort, exported, a)) {
             Reasoner[] reasoners = {a, b};
             for (Reasoner r : reasoners) {
@@ -129,6 +131,7 @@ public final class BenchBackendsCommand implements Callable<Integer> {
         } finally {
             deleteTree(tmp);
         }
+        double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         StringBuilder md = new StringBuilder();
         md.append("| mode | djl-pytorch tokens/s | onnxruntime tokens/s | onnxruntime / djl-pytorch |\n");
         md.append("|---|---:|---:|---:|\n");
@@ -147,7 +150,9 @@ public final class BenchBackendsCommand implements Callable<Integer> {
             rows.add(row);
         }
         String note = String.format(Locale.ROOT, "%d prompts x %d rounds x %d tokens, greedy output; both backends "
-                + "generated %s tokens.%n", PROMPTS.size(), rounds, tokens, sameTokens ? "the same" : "DIFFERENT");
+                + "generated %s tokens; %d processors, system load average %.1f before and %.1f after.%n",
+                PROMPTS.size(), rounds, tokens, sameTokens ? "the same" : "DIFFERENT",
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
         out.print(md);
         out.print(note);
         if (output != null) {
@@ -159,6 +164,8 @@ public final class BenchBackendsCommand implements Callable<Integer> {
             json.put("prompts", PROMPTS);
             json.put("sameTokens", sameTokens);
             json.put("processors", Runtime.getRuntime().availableProcessors());
+            json.put("loadAverageBefore", loadBefore);
+            json.put("loadAverageAfter", loadAfter);
             json.put("written", Instant.now().toString());
             json.put("rows", rows);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
