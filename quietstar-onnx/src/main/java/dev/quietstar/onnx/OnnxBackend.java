@@ -7,6 +7,7 @@ import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.onnx.export.OnnxExporter;
 import dev.quietstar.onnx.infer.ExportedModel;
 import dev.quietstar.onnx.infer.OnnxReasoner;
+import dev.quietstar.onnx.infer.OnnxRuntimeSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -50,18 +51,18 @@ public final class OnnxBackend implements QuietStarBackend {
     /**
      * {@inheritDoc}
      *
-     * @param checkpoint a folder written by {@link OnnxExporter} (or {@code quietstar export-onnx})
-     * @throws IllegalArgumentException when the folder is a checkpoint that was not exported, or does not match the
-     *     exported layout
+     * <p>A folder written by {@link OnnxExporter} (or {@code quietstar export-onnx}) opens directly; a checkpoint
+     * folder is first exported into a temporary folder, deleted when the reasoner closes.
+     *
+     * @param checkpoint an exported folder or a checkpoint folder
+     * @throws IllegalArgumentException when the folder is neither, or does not match the exported layout
      */
     @Override
     public Reasoner openReasoner(Path checkpoint) {
-        if (!ExportedModel.isExport(checkpoint) && java.nio.file.Files.isRegularFile(
-                checkpoint.resolve("model.safetensors"))) {
-            throw new IllegalArgumentException(checkpoint + " is a checkpoint, not an ONNX export; export it first: "
-                    + "quietstar export-onnx --model " + checkpoint + " --output DIR");
+        if (ExportedModel.isExport(checkpoint)) {
+            return OnnxReasoner.open(checkpoint);
         }
-        return OnnxReasoner.open(checkpoint);
+        return OnnxReasoner.openCheckpoint(checkpoint, OnnxRuntimeSettings.defaults());
     }
 
     /**

@@ -76,9 +76,18 @@ class ExportedModelValidationTest {
     }
 
     @Test
-    void aCheckpointIsNotMistakenForAnExport() throws Exception {
+    void theBackendOpensACheckpointThroughATemporaryExportAndRefusesOtherFolders() throws Exception {
         Path ckpt = TinyCheckpointFiles.gpt2(tmp.resolve("ckpt"), 1, 2);
-        assertThatThrownBy(() -> new OnnxBackendProvider().create().openReasoner(ckpt))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("export-onnx");
+        Path exported = OnnxExporter.builder().setCheckpoint(ckpt).setOutput(tmp.resolve("onnx")).build().export()
+                .folder();
+        var options = dev.quietstar.api.GenerationOptions.defaults(6);
+        try (var fromCheckpoint = new OnnxBackendProvider().create().openReasoner(ckpt);
+                OnnxReasoner fromExport = OnnxReasoner.open(exported)) {
+            assertThat(fromCheckpoint.generate("abc", options).traces())
+                    .isEqualTo(fromExport.generate("abc", options).traces());
+        }
+        Files.createDirectories(tmp.resolve("empty"));
+        assertThatThrownBy(() -> new OnnxBackendProvider().create().openReasoner(tmp.resolve("empty")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("quietstar.json");
     }
 }

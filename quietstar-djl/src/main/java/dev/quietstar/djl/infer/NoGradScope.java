@@ -8,7 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * <p>Torch's grad mode is thread-local, so this never affects a trainer running on another thread; weights that a
  * trainer marked as requiring a gradient then build no graph during inference.
  */
-final class NoGradScope implements AutoCloseable {
+public final class NoGradScope implements AutoCloseable {
 
     private final boolean previous;
 
@@ -22,7 +22,7 @@ final class NoGradScope implements AutoCloseable {
      *
      * @return the scope, to close in a try-with-resources block
      */
-    static NoGradScope enter() {
+    public static NoGradScope enter() {
         return new NoGradScope();
     }
 

@@ -36,7 +36,8 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
     private final byte[] json;
     private final String origin;
 
-    private HfTextTokenizer(byte[] json, String origin, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab, int baseVocab,
+    private HfTextTokenizer(byte[] json, String origin, HuggingFaceTokenizer tokenizer, Map<String, Integer> vocab,
+            int baseVocab,
             Map<String, Integer> appended, Integer bos, Integer eos, Integer pad) {
         this.json = json;
         this.origin = origin;

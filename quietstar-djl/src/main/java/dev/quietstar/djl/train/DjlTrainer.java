@@ -79,6 +79,8 @@ public final class DjlTrainer implements Trainer {
         NEXT_TOKEN
     }
 
+    private ParallelThoughtGenerator.AttentionLayout attentionLayout =
+            ParallelThoughtGenerator.AttentionLayout.DIAGONAL;
     private final QuietStarModel model;
     private final QuietStarConfig config;
     private final Objective objectiveKind;
@@ -187,6 +189,19 @@ public final class DjlTrainer implements Trainer {
         return state;
     }
 
+    /**
+     * Chooses how the thought passes attend to their own earlier tokens: element-wise diagonal products (the
+     * default, O(L·k·d) per pass) or the official dense block mask (O(L²·k·d)); both give the same numbers
+     * (semantics test (e)). For benchmarks and checks against the official layout.
+     *
+     * @param layout the layout
+     * @return this trainer
+     */
+    public DjlTrainer withAttentionLayout(ParallelThoughtGenerator.AttentionLayout layout) {
+        this.attentionLayout = java.util.Objects.requireNonNull(layout, "layout");
+        return this;
+    }
+
     @Override
     public void addListener(TrainingListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -259,7 +274,8 @@ public final class DjlTrainer implements Trainer {
         int micro = c.training().microBatchExamples();
         int accumulation = c.training().examplesPerStep() / micro;
         int p = c.thoughtsPerPosition();
-        ParallelThoughtGenerator generator = new ParallelThoughtGenerator(model, c.thoughtLength(), c.lookahead());
+        ParallelThoughtGenerator generator = new ParallelThoughtGenerator(model, c.thoughtLength(), c.lookahead(),
+                attentionLayout);
         QuietStarObjective objective = new QuietStarObjective(model, c, rewards);
         double total = 0;
         double nll = 0;

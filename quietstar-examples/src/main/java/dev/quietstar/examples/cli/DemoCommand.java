@@ -66,6 +66,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + "stories260K (llama2.c's TinyStories Llama) continued with Quiet-STaR on its own stories.")
     String model;
 
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "With --model stories260K: stories to use (.txt or .jsonl) instead of sampling them from the "
+                    + "model; the last ones are held out.")
+    Path data;
+
     @Option(names = "--output", paramLabel = "DIR",
             description = "Output folder. Default: quietstar-demo-<date-time> in the current folder.")
     Path output;
@@ -91,6 +96,10 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = output != null ? output : Path.of("quietstar-demo-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
+        if (data != null && model == null) {
+            throw new IllegalArgumentException("--data is for --model stories260K; the arithmetic demo makes its own "
+                    + "data");
+        }
         if (model != null) {
             if (!"stories260K".equals(model)) {
                 throw new IllegalArgumentException("--model must be stories260K (the shipped real model), was "
@@ -98,10 +107,14 @@ public final class DemoCommand implements Callable<Integer> {
             }
             if (size.full || fromScratch || pretrainOnly || base != null || pretrainSteps != null
                     || !overrides.isEmpty()) {
-                throw new IllegalArgumentException("--model stories260K takes only --quick and --output");
+                throw new IllegalArgumentException("--model stories260K takes only --quick, --data and --output");
             }
-            new StoriesDemo(backend, size.quick ? StoriesDemo.Plan.quick() : StoriesDemo.Plan.standard(),
-                    dir.toAbsolutePath(), out).run();
+            StoriesDemo stories = new StoriesDemo(backend, size.quick ? StoriesDemo.Plan.quick()
+                    : StoriesDemo.Plan.standard(), dir.toAbsolutePath(), out);
+            if (data != null) {
+                stories.useStories(data);
+            }
+            stories.run();
             out.flush();
             return 0;
         }

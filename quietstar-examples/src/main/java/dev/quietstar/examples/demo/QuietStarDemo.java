@@ -230,9 +230,20 @@ public final class QuietStarDemo {
      * problems are left out: they are longer than the training window, so the model never saw their positions.
      */
     List<EvalExample> heldOutExamples() {
+        return heldOutExamples(corpus, plan.heldOutProblems());
+    }
+
+    /**
+     * The first held-out sums and products of a corpus as evaluation examples, as the demo evaluates them.
+     *
+     * @param corpus the corpus
+     * @param count examples wanted at most
+     * @return the examples
+     */
+    public static List<EvalExample> heldOutExamples(ArithmeticCorpus corpus, int count) {
         List<EvalExample> list = new ArrayList<>();
         for (ArithmeticCorpus.Problem p : corpus.heldOut()) {
-            if (list.size() == plan.heldOutProblems()) {
+            if (list.size() == count) {
                 break;
             }
             if (!p.kind().equals(ArithmeticCorpus.ADDITION) && !p.kind().equals(ArithmeticCorpus.MULTIPLICATION)) {

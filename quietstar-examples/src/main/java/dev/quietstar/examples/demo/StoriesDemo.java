@@ -22,18 +22,15 @@ import dev.quietstar.core.llama2c.Llama2cHeader;
 import dev.quietstar.core.train.ProgressListener;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.DjlReasoner;
-import dev.quietstar.djl.model.Llama2cImport;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import dev.quietstar.djl.train.DjlTrainerFactory;
 import dev.quietstar.examples.cli.TraceLines;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -56,9 +53,6 @@ import java.util.function.Function;
  * paper's Figure on difficult tokens does), and paired per-story differences with their standard error.
  */
 public final class StoriesDemo {
-
-    /** Class-path folder of the shipped llama2.c files. */
-    static final String SHIPPED = "/dev/quietstar/examples/models/stories260K/";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final List<String> OPENERS = List.of("Once upon a time", "One day", "Lily", "Tom", "There was a",
@@ -102,6 +96,19 @@ public final class StoriesDemo {
     private final Plan plan;
     private final Path dir;
     private final PrintWriter out;
+    private Path storiesFile;
+
+    /**
+     * Uses the user's stories instead of sampling them from the model: the last {@code heldOutStories} documents of
+     * the file are held out, up to {@code trainStories} of the others are trained on.
+     *
+     * @param file a {@code .txt} (documents separated by blank lines) or {@code .jsonl} ({@code {"text"}}) file
+     * @return this demo
+     */
+    public StoriesDemo useStories(Path file) {
+        this.storiesFile = Objects.requireNonNull(file, "file");
+        return this;
+    }
 
     /**
      * Creates the demo.
@@ -127,9 +134,27 @@ public final class StoriesDemo {
         try {
             Files.createDirectories(dir);
             Path base = importShippedModel();
-            out.println("== data: stories sampled from stories260K itself at temperature 1");
-            List<String> train = sampleStories(base, plan.trainStories(), 1000);
-            List<String> heldOut = sampleStories(base, plan.heldOutStories(), 2_000_000);
+            List<String> train;
+            List<String> heldOut;
+            if (storiesFile != null) {
+                out.println("== data: stories from " + storiesFile);
+                Dataset given = TextDatasets.fromFile(storiesFile);
+                int n = given.size();
+                if (n < plan.heldOutStories() + 1) {
+                    throw new IllegalArgumentException("--data " + storiesFile + " holds " + n + " documents; the demo "
+                            + "holds out the last " + plan.heldOutStories() + " and needs at least one to train on");
+                }
+                heldOut = new ArrayList<>();
+                train = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    (i >= n - plan.heldOutStories() ? heldOut : train).add(given.document(i));
+                }
+                train = train.subList(0, Math.min(train.size(), plan.trainStories()));
+            } else {
+                out.println("== data: stories sampled from stories260K itself at temperature 1");
+                train = sampleStories(base, plan.trainStories(), 1000);
+                heldOut = sampleStories(base, plan.heldOutStories(), 2_000_000);
+            }
             writeJsonl(dir.resolve("stories-train.jsonl"), train);
             writeJsonl(dir.resolve("stories-heldout.jsonl"), heldOut);
             out.printf("   %d training and %d held-out stories (%s)%n", train.size(), heldOut.size(),
@@ -172,20 +197,9 @@ public final class StoriesDemo {
     }
 
     /** Copies the shipped llama2.c files out of the jar and converts them to a HuggingFace folder. */
-    private Path importShippedModel() throws IOException {
-        Path raw = dir.resolve("stories260K-llama2c");
-        Files.createDirectories(raw);
-        for (String f : List.of("stories260K.bin", "tok512.bin", "LICENSE-llama2.c")) {
-            try (InputStream in = StoriesDemo.class.getResourceAsStream(SHIPPED + f)) {
-                if (in == null) {
-                    throw new IllegalStateException("the shipped model is missing " + f + " on the class path; "
-                            + "rebuild the jar (models/stories260K is part of the repository)");
-                }
-                Files.copy(in, raw.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+    private Path importShippedModel() {
         Path base = dir.resolve("stories260K-hf");
-        Llama2cHeader h = Llama2cImport.convert(raw.resolve("stories260K.bin"), raw.resolve("tok512.bin"), base);
+        Llama2cHeader h = ShippedModels.stories260K(dir.resolve("stories260K-llama2c"), base);
         out.printf("== model: stories260K (llama2.c, MIT): %d layers, width %d, %d/%d heads, converted to %s%n",
                 h.layers(), h.dim(), h.heads(), h.kvHeads(), base);
         return base;
@@ -325,6 +339,7 @@ public final class StoriesDemo {
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", "stories260K (llama2.c TinyStories Llama, 260K parameters, MIT)");
+        r.put("data", storiesFile == null ? "sampled from the model at temperature 1" : storiesFile.toString());
         r.put("plan", plan);
         r.put("heldOutStories", reference.length);
         r.put("heldOutTokens", all.length);

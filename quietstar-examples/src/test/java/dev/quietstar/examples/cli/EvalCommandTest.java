@@ -11,8 +11,6 @@ import dev.quietstar.core.eval.EvalRow;
 import dev.quietstar.core.eval.EvalSets;
 import dev.quietstar.core.eval.EvalSummary;
 import dev.quietstar.examples.TinyCheckpoints;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvalCommandTest {
 
@@ -62,16 +59,6 @@ class EvalCommandTest {
         csqa = Files.write(dir.resolve("csqa.jsonl"), lines);
     }
 
-    private static String[] run(String... args) {
-        CommandLine cl = QuietStarCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
-    }
-
     @Test
     void theTestSetsHaveFiftyQuestionsInTheirLayouts() throws Exception {
         assertThat(EvalSets.load(gsm8k)).hasSize(50);
@@ -81,9 +68,9 @@ class EvalCommandTest {
     @Test
     void evaluatesAGsm8kFileAndWritesTheSummaries() throws Exception {
         Path out = dir.resolve("gsm8k-out");
-        String[] r = run("eval", "--model", checkpoint.toString(), "--data", gsm8k.toString(), "--limit", "2",
+        CliRun r = CliRun.of("eval", "--model", checkpoint.toString(), "--data", gsm8k.toString(), "--limit", "2",
                 "--settings", "off,every,once,constant", "--margin", "1", "--batch-size", "2", "--output", out.toString());
-        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
         EvalSummary summary = EvalSummary.readJson(out.resolve("summary.json"));
         assertThat(summary.rows()).extracting(EvalRow::setting).containsExactly("thinking off",
                 "thinking on, every token", "thinking once at answer start",
@@ -98,16 +85,16 @@ class EvalCommandTest {
         JsonNode details = JSON.readTree(out.resolve("details.json").toFile());
         assertThat(details.get("settings")).hasSize(4);
         assertThat(details.get("settings").get(0).get("perExample")).hasSize(2);
-        assertThat(r[1]).contains("| setting |").contains("wrote ");
-        assertThat(r[2]).as("plain progress lines when not a terminal").contains("eval: ").contains("10/10");
+        assertThat(r.out()).contains("| setting |").contains("wrote ");
+        assertThat(r.err()).as("plain progress lines when not a terminal").contains("eval: ").contains("10/10");
     }
 
     @Test
     void evaluatesACommonsenseQaFileWithoutGeneration() throws Exception {
         Path out = dir.resolve("csqa-out");
-        String[] r = run("eval", "--model", checkpoint.toString(), "--data", csqa.toString(), "--limit", "4",
+        CliRun r = CliRun.of("eval", "--model", checkpoint.toString(), "--data", csqa.toString(), "--limit", "4",
                 "--settings", "off,once", "--no-generate", "--output", out.toString());
-        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
         EvalSummary summary = EvalSummary.readJson(out.resolve("summary.json"));
         assertThat(summary.rows()).hasSize(2);
         assertThat(summary.rows().get(0).exactMatch()).as("not measured").isNaN();
@@ -117,13 +104,13 @@ class EvalCommandTest {
 
     @Test
     void badInputGivesAClearError() {
-        String[] unknown = run("eval", "--model", checkpoint.toString(), "--data", gsm8k.toString(), "--settings",
+        CliRun unknown = CliRun.of("eval", "--model", checkpoint.toString(), "--data", gsm8k.toString(), "--settings",
                 "off,sometimes");
-        assertThat(unknown[0]).isEqualTo("1");
-        assertThat(unknown[2]).contains("unknown evaluation setting 'sometimes'");
-        String[] missing = run("eval", "--model", checkpoint.toString(), "--data", dir.resolve("no.jsonl")
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).contains("unknown evaluation setting 'sometimes'");
+        CliRun missing = CliRun.of("eval", "--model", checkpoint.toString(), "--data", dir.resolve("no.jsonl")
                 .toString());
-        assertThat(missing[0]).isEqualTo("1");
-        assertThat(missing[2]).contains("no such file");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("no such file");
     }
 }

@@ -6,8 +6,6 @@ import dev.quietstar.api.StepMetrics;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.examples.TinyCheckpoints;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -15,7 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ReportCommandTest {
 
@@ -28,16 +25,6 @@ class ReportCommandTest {
     @BeforeAll
     static void saveTinyCheckpoint() throws Exception {
         checkpoint = TinyCheckpoints.save(dir.resolve("tiny"), 8);
-    }
-
-    private static String[] run(String... args) {
-        CommandLine cl = QuietStarCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
     }
 
     private static int count(String html, String regex) {
@@ -59,9 +46,9 @@ class ReportCommandTest {
             }
         }
         Path html = dir.resolve("out/report.html");
-        String[] r = run("report", "--model", checkpoint.toString(), "--text", TEXT, "--metrics", metrics.toString(),
+        CliRun r = CliRun.of("report", "--model", checkpoint.toString(), "--text", TEXT, "--metrics", metrics.toString(),
                 "--output", html.toString());
-        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
         assertThat(html).exists();
         String page = Files.readString(html);
         int scored;
@@ -71,21 +58,21 @@ class ReportCommandTest {
         assertThat(scored).isEqualTo(TEXT.length()); // byte-level: every character is a token after the BOS
         assertThat(count(page, "<span class=\"tok ")).isEqualTo(scored);
         assertThat(page).contains("<svg");
-        assertThat(r[1]).contains("scored " + scored + " tokens").contains("wrote ");
+        assertThat(r.out()).contains("scored " + scored + " tokens").contains("wrote ");
     }
 
     @Test
     void worksWithoutMetricsAndNamesBadInput() {
         Path html = dir.resolve("plain.html");
-        String[] r = run("report", "--model", checkpoint.toString(), "--text", "Hello there", "--output",
+        CliRun r = CliRun.of("report", "--model", checkpoint.toString(), "--text", "Hello there", "--output",
                 html.toString());
-        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
         assertThat(html).exists();
-        String[] none = run("report", "--model", checkpoint.toString(), "--output", html.toString());
-        assertThat(none[0]).isEqualTo("1");
-        assertThat(none[2]).contains("--text");
-        String[] badMetrics = run("report", "--model", checkpoint.toString(), "--text", "Hi", "--metrics",
+        CliRun none = CliRun.of("report", "--model", checkpoint.toString(), "--output", html.toString());
+        assertThat(none.exitCode()).isEqualTo(1);
+        assertThat(none.err()).contains("--text");
+        CliRun badMetrics = CliRun.of("report", "--model", checkpoint.toString(), "--text", "Hi", "--metrics",
                 dir.resolve("none.jsonl").toString(), "--output", html.toString());
-        assertThat(badMetrics[2]).contains("--metrics").contains("not a file");
+        assertThat(badMetrics.err()).contains("--metrics").contains("not a file");
     }
 }

@@ -49,6 +49,20 @@ class StoriesDemoTest {
     }
 
     @Test
+    void givenStoriesMustLeaveSomethingToTrainOn() throws Exception {
+        Path data = Files.writeString(dir.resolve("few.jsonl"), "{\"text\": \"Tom ran.\"}\n{\"text\": \"Sue sat.\"}\n");
+        StringWriter err = new StringWriter();
+        CommandLine cl = QuietStarCommand.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("demo", "--model", "stories260K", "--quick", "--data", data.toString(), "--output",
+                dir.resolve("o").toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("holds 2 documents").contains("holds out the last 6");
+        assertThat(cl.execute("demo", "--data", data.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("--data is for --model stories260K");
+    }
+
+    @Test
     void storiesEndAtTheDocumentStartAndTheLastSentence() {
         assertThat(StoriesDemo.tidy("Tom ran home. He was happy<s> Once")).isEqualTo("Tom ran home.");
         assertThat(StoriesDemo.tidy("Tom said \"I am happy.\" and")).isEqualTo("Tom said \"I am happy.\"");

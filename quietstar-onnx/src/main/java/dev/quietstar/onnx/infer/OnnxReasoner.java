@@ -8,6 +8,9 @@ import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.text.TextTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -39,6 +42,7 @@ public final class OnnxReasoner implements Reasoner {
     private final OnnxDecoderStep step;
     private final ThinkThenTalk generation;
     private volatile boolean closed;
+    private Path temporaryExport;
 
     private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer) {
         this.model = model;
@@ -96,6 +100,54 @@ public final class OnnxReasoner implements Reasoner {
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens a checkpoint folder by exporting it into a temporary folder first (deleted on {@link #close()}); for
+     * repeated use, export once with {@link dev.quietstar.onnx.export.OnnxExporter} and {@link #open(Path)} the
+     * export.
+     *
+     * @param checkpoint a Quiet-STaR checkpoint folder
+     * @param settings session settings
+     * @return the reasoner
+     * @throws IllegalArgumentException naming what is missing or malformed in the checkpoint
+     */
+    public static OnnxReasoner openCheckpoint(Path checkpoint, OnnxRuntimeSettings settings) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        if (!Files.isRegularFile(checkpoint.resolve("quietstar.json"))) {
+            throw new IllegalArgumentException(checkpoint + " is neither an ONNX export (no "
+                    + dev.quietstar.onnx.export.OnnxLayout.DECODER_FILE + ") nor a Quiet-STaR checkpoint (no "
+                    + "quietstar.json)");
+        }
+        Path tmp = null;
+        try {
+            tmp = Files.createTempDirectory("quietstar-onnx-");
+            Path out = dev.quietstar.onnx.export.OnnxExporter.builder().setCheckpoint(checkpoint)
+                    .setOutput(tmp.resolve("export")).build().export().folder();
+            OnnxReasoner r = open(out, settings);
+            r.temporaryExport = tmp;
+            return r;
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot export " + checkpoint + " to a temporary folder: "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path root) {
+        if (root == null) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("could not delete the temporary export {}: {}", root, e.getMessage());
         }
     }
 
@@ -205,6 +257,7 @@ public final class OnnxReasoner implements Reasoner {
         }
         closed = true;
         model.close();
+        deleteQuietly(temporaryExport);
     }
 
     private void checkOpen() {
