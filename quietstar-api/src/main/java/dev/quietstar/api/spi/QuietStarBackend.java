@@ -4,6 +4,7 @@ import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Trainer;
 import dev.quietstar.api.TrainingSetup;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -49,6 +50,20 @@ public interface QuietStarBackend {
      */
     default Reasoner openReasoner(Path checkpoint) {
         throw new UnsupportedCapabilityException(name(), Capability.INFER);
+    }
+
+    /**
+     * Exports a checkpoint folder to this backend's format (for example ONNX) so that the backend can run it with
+     * {@link #openReasoner(Path)}.
+     *
+     * @param checkpoint the checkpoint folder
+     * @param output the folder to write (replaced atomically when it exists)
+     * @return the folder written
+     * @throws IOException when writing fails
+     * @throws UnsupportedCapabilityException when the backend cannot export
+     */
+    default Path export(Path checkpoint, Path output) throws IOException {
+        throw new UnsupportedCapabilityException(name(), Capability.EXPORT);
     }
 
     /**

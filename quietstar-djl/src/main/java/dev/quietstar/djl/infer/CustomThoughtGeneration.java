@@ -36,7 +36,7 @@ public final class CustomThoughtGeneration {
         Objects.requireNonNull(reasoner, "reasoner");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(sampler, "sampler");
-        return reasoner.run(prompts, options, null, null, thinking -> sampler);
+        return reasoner.run(prompts, options, null, null, sampler);
     }
 
     /**

@@ -13,6 +13,8 @@ import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.thought.MlpMixingHead;
@@ -39,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * from {@code lm_head((1 - w) h_base + w h_after)} with the meta-tokens masked out. The branch is dropped and the
  * chosen token is appended to the real cache with one single-token forward: a step costs thoughtLength + 3
  * single-token forwards with thinking and one without, never a recomputation of the sequence. Prompts start with
- * the token every training document starts with (the tokenizer's BOS, else its EOS).
+ * the token every training document starts with (the tokenizer's BOS, else its EOS). The loop itself is the
+ * engine-neutral {@link ThinkThenTalk}; this class gives it a {@link DjlDecoderStep}.
  *
  * <p>Output tokens follow {@link GenerationOptions#output()} (greedy, temperature, top-k, top-p, seeded); thought
  * tokens are drawn at the model's thought temperature (1 as in training) or greedily. Each call seeds its own
@@ -58,14 +61,16 @@ public final class DjlReasoner implements Reasoner {
 
     private final QuietStarModel model;
     private final boolean ownsModel;
-    private final CachedGeneration generation;
+    private final ThinkThenTalk generation;
     private boolean closed; // guarded by this
     private int running; // calls in progress, guarded by this
 
     private DjlReasoner(QuietStarModel model, boolean ownsModel) {
         this.model = Objects.requireNonNull(model, "model");
         this.ownsModel = ownsModel;
-        this.generation = new CachedGeneration(model);
+        this.generation = new ThinkThenTalk(new ThinkThenTalk.Settings(model.tokenizer(),
+                model.config().thoughtLength(), model.config().thoughtTemperature(), model.metaTokens().startId(),
+                model.metaTokens().endId()));
     }
 
     /**
@@ -152,22 +157,29 @@ public final class DjlReasoner implements Reasoner {
     }
 
     /**
-     * Generation with test hooks: a step observer and a thought sampler override.
+     * Generation with hooks: a step observer and a thought sampler override, through the engine-neutral loop
+     * ({@link ThinkThenTalk}) on a {@link DjlDecoderStep}.
      *
      * @param prompts the prompts
      * @param options the options
      * @param onToken row 0's token callback, or null
      * @param observer sees the real cache before every step, or null
-     * @param samplers overrides the thought sampler, or null
+     * @param thoughtSampler overrides the thought sampler in every thought, or null
      * @return one result per prompt
      */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     List<GenerationResult> run(List<String> prompts, GenerationOptions options, Consumer<TokenTrace> onToken,
-            CachedGeneration.StepObserver observer, CachedGeneration.ThoughtSamplerFactory samplers) {
+            ThinkThenTalk.StepObserver observer, ThoughtSampler<NDArray> thoughtSampler) {
         enter();
         long startNanos = System.nanoTime();
         List<GenerationResult> results;
-        try {
-            results = generation.run(prompts, options, onToken, observer, samplers);
+        try (NoGradScope ignored = NoGradScope.enter(); DjlDecoderStep step = new DjlDecoderStep(model)) {
+            ThinkThenTalk.ThoughtSamplerFactory samplers = null;
+            if (thoughtSampler != null) {
+                ThoughtTokenSampler adapted = step.adapt(thoughtSampler);
+                samplers = thinking -> adapted;
+            }
+            results = generation.run(step, prompts, options, onToken, observer, samplers);
         } finally {
             exit();
         }

@@ -13,6 +13,7 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.TokenTrace;
+import dev.quietstar.core.infer.OutputSampler;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TextTokenizer;

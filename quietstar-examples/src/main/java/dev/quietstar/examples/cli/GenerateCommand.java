@@ -10,8 +10,6 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.config.ThoughtSampling;
-import dev.quietstar.api.spi.Capability;
-import dev.quietstar.core.backend.Backends;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +34,11 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     ModelOption model;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
+                    + "QUIETSTAR_BACKEND, else onnxruntime for an exported folder, else the best-ranked one.")
+    String backend;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "Text to continue.")
     String prompt;
@@ -93,7 +96,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 greedyThoughts ? ThoughtSampling.GREEDY : ThoughtSampling.SAMPLE, policy, json || showThoughts);
         PrintWriter out = spec.commandLine().getOut();
         boolean colour = System.console() != null && !json;
-        try (Reasoner reasoner = Backends.discover().select(Capability.INFER).create().openReasoner(source)) {
+        try (Reasoner reasoner = InferenceBackends.choose(backend, model.folder()).create().openReasoner(source)) {
             if (json) {
                 out.println(toJson(reasoner.generate(prompt, options)));
             } else if (showThoughts) {

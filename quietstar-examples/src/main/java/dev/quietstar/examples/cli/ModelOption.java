@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 final class ModelOption {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Quiet-STaR checkpoint folder.")
+    @Option(names = "--model", paramLabel = "DIR", description = "Quiet-STaR checkpoint folder, or a folder written by export-onnx.")
     Path checkpoint;
 
     @Option(names = "--model-hf", paramLabel = "DIR",

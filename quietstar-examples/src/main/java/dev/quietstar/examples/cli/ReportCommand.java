@@ -5,8 +5,6 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
-import dev.quietstar.api.spi.Capability;
-import dev.quietstar.core.backend.Backends;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import java.io.IOException;
@@ -36,6 +34,11 @@ public final class ReportCommand implements Callable<Integer> {
 
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     ModelOption model;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
+                    + "QUIETSTAR_BACKEND, else onnxruntime for an exported folder, else the best-ranked one.")
+    String backend;
 
     @Option(names = "--text", paramLabel = "TEXT", description = "Text to score.")
     String text;
@@ -69,7 +72,7 @@ public final class ReportCommand implements Callable<Integer> {
                     + "of a training run");
         }
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
-        BackendProvider provider = Backends.discover().select(Capability.INFER);
+        BackendProvider provider = InferenceBackends.choose(backend, model.folder());
         TextScore score;
         try (Reasoner reasoner = provider.create().openReasoner(source)) {
             score = reasoner.score(scored);

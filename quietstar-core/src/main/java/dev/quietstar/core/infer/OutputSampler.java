@@ -1,4 +1,4 @@
-package dev.quietstar.djl.infer;
+package dev.quietstar.core.infer;
 
 import dev.quietstar.api.Sampling;
 import java.util.Arrays;
@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * Chooses an output token from a row of logits: greedy, or categorical at a temperature after optional top-k and
  * top-p (nucleus) filtering. Runs on plain Java arrays; one instance per row and call, so it holds no shared state.
  */
-final class OutputSampler {
+public final class OutputSampler {
 
     private final Sampling sampling;
     private final SplittableRandom rng;
@@ -19,7 +19,7 @@ final class OutputSampler {
      * @param sampling the rule
      * @param rng the random source of this row, advanced by every draw
      */
-    OutputSampler(Sampling sampling, SplittableRandom rng) {
+    public OutputSampler(Sampling sampling, SplittableRandom rng) {
         this.sampling = sampling;
         this.rng = rng;
     }
@@ -32,7 +32,7 @@ final class OutputSampler {
      * @param vocab number of logits in the row
      * @return the chosen id
      */
-    int choose(float[] logits, int offset, int vocab) {
+    public int choose(float[] logits, int offset, int vocab) {
         if (sampling.isGreedy()) {
             return argMax(logits, offset, vocab);
         }
@@ -86,7 +86,7 @@ final class OutputSampler {
      * @param vocab row length
      * @return the id
      */
-    static int argMax(float[] logits, int offset, int vocab) {
+    public static int argMax(float[] logits, int offset, int vocab) {
         int best = 0;
         for (int k = 1; k < vocab; k++) {
             if (logits[offset + k] > logits[offset + best]) {
@@ -105,7 +105,7 @@ final class OutputSampler {
      * @param token the token
      * @return p(token)
      */
-    static double probability(float[] logits, int offset, int vocab, int token) {
+    public static double probability(float[] logits, int offset, int vocab, int token) {
         double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < vocab; k++) {
             max = Math.max(max, logits[offset + k]);

@@ -1,0 +1,115 @@
+package dev.quietstar.core.checkpoint;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.text.ByteTokenizer;
+import dev.quietstar.core.text.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a checkpoint's {@code quietstar.json} says (DESIGN section 4), read without any engine: the Quiet-STaR
+ * configuration, the meta-token ids and the tokenizer type.
+ *
+ * @param formatVersion layout version of {@code quietstar.json}
+ * @param config the Quiet-STaR configuration
+ * @param startTokenId id of the start-of-thought token
+ * @param endTokenId id of the end-of-thought token
+ * @param tokenizerType {@code byte-level} or {@code huggingface}
+ * @param appendedTokens tokens appended to a HuggingFace vocabulary, name to id
+ */
+public record CheckpointInfo(int formatVersion, QuietStarConfig config, int startTokenId, int endTokenId,
+        String tokenizerType, Map<String, Integer> appendedTokens) {
+
+    /** The {@code quietstar.json} layout version this reader understands. */
+    public static final int FORMAT_VERSION = 1;
+    /** Tokenizer type of the built-in byte-level tokenizer. */
+    public static final String BYTE_LEVEL = "byte-level";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Checks the fields. */
+    public CheckpointInfo {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(tokenizerType, "tokenizerType");
+        appendedTokens = Map.copyOf(appendedTokens == null ? Map.of() : appendedTokens);
+    }
+
+    /**
+     * Reads {@code quietstar.json} from a folder.
+     *
+     * @param folder a checkpoint or exported folder
+     * @return what it says
+     * @throws IllegalArgumentException when the file is missing or malformed, of another format version, or says
+     *     the meta-tokens were never initialised
+     */
+    public static CheckpointInfo read(Path folder) {
+        Path file = folder.resolve("quietstar.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("folder " + folder
+                    + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
+        }
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            int version = required(n, "format_version", file).asInt();
+            if (version != FORMAT_VERSION) {
+                throw new IllegalArgumentException(file + " has format_version " + version
+                        + "; this library reads version " + FORMAT_VERSION);
+            }
+            if (!required(n, "meta_tokens_initialised", file).asBoolean()) {
+                throw new IllegalArgumentException(file + " says the meta-tokens were never initialised; the "
+                        + "checkpoint is incomplete");
+            }
+            QuietStarConfig config = JSON.treeToValue(required(n, "config", file), QuietStarConfig.class);
+            Map<String, Integer> appended = new LinkedHashMap<>();
+            JsonNode a = n.get("appended_tokens");
+            if (a != null && a.isObject()) {
+                a.properties().forEach(e -> appended.put(e.getKey(), e.getValue().asInt()));
+            }
+            return new CheckpointInfo(version, config, required(n, "start_token_id", file).asInt(),
+                    required(n, "end_token_id", file).asInt(), required(n, "tokenizer_type", file).asText(), appended);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed quietstar.json in " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode required(JsonNode n, String field, Path file) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException(file + ": required field '" + field + "' is missing");
+        }
+        return v;
+    }
+
+    /**
+     * Loads the tokenizer stored beside {@code quietstar.json} when it is one core can run without an engine.
+     *
+     * @param folder the folder holding {@code tokenizer.json}
+     * @return the tokenizer
+     * @throws IllegalArgumentException when the file is missing or the tokenizer type needs an engine's tokenizer
+     *     library (a HuggingFace {@code tokenizer.json})
+     */
+    public TextTokenizer engineNeutralTokenizer(Path folder) {
+        Path file = folder.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("folder " + folder + " has no tokenizer.json");
+        }
+        if (!BYTE_LEVEL.equals(tokenizerType)) {
+            throw new IllegalArgumentException("quietstar.json in " + folder + ": tokenizer_type '" + tokenizerType
+                    + "' needs the HuggingFace tokenizers library, which only the djl-pytorch backend ships; this "
+                    + "backend runs models with the built-in byte-level tokenizer");
+        }
+        try {
+            return ByteTokenizer.fromSpecJson(Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.quietstar.core.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The architecture of a checkpoint's decoder as its HuggingFace {@code config.json} states it, read without any
+ * engine: GPT-2 (learned positions, LayerNorm, {@code Conv1D} weights in x out, GELU-tanh, tied embeddings) or the
+ * Llama family (rotate-half RoPE, RMSNorm, SwiGLU, grouped-query attention, {@code Linear} weights out x in).
+ *
+ * @param llama true for the Llama family (llama, mistral, qwen2), false for GPT-2
+ * @param modelType the {@code model_type} field
+ * @param vocabSize V
+ * @param hiddenSize H
+ * @param layers number of blocks
+ * @param heads query heads
+ * @param kvHeads key/value heads (equal to {@code heads} without grouped-query attention)
+ * @param headDim width of a head
+ * @param intermediateSize width of the feed-forward layer
+ * @param maxPositions maximum number of positions
+ * @param ropeTheta rotary base (Llama family)
+ * @param normEps epsilon of the norms
+ * @param tieWordEmbeddings whether lm_head is the token embedding
+ * @param attentionBias whether q/k/v projections have biases (Llama family)
+ */
+public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
+        int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
+        boolean tieWordEmbeddings, boolean attentionBias) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
+
+    /** Checks that the sizes are positive and consistent. */
+    public DecoderSpec {
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("num_hidden_layers", layers);
+        positive("num_attention_heads", heads);
+        positive("num_key_value_heads", kvHeads);
+        positive("head_dim", headDim);
+        positive("intermediate_size", intermediateSize);
+        positive("max_position_embeddings", maxPositions);
+        if (heads % kvHeads != 0) {
+            throw new IllegalArgumentException("config.json: num_attention_heads " + heads
+                    + " must be a multiple of num_key_value_heads " + kvHeads);
+        }
+        if (!llama && heads * headDim != hiddenSize) {
+            throw new IllegalArgumentException("config.json: n_embd " + hiddenSize + " must be divisible by n_head "
+                    + heads);
+        }
+        if (llama && headDim % 2 != 0) {
+            throw new IllegalArgumentException("config.json: head_dim must be even for rotary embeddings, was "
+                    + headDim);
+        }
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("config.json: " + field + " must be > 0, was " + value);
+        }
+    }
+
+    /**
+     * Reads {@code config.json} from a checkpoint folder.
+     *
+     * @param folder the folder
+     * @return the architecture
+     * @throws IllegalArgumentException when the file is missing, malformed, or names an unsupported model type
+     */
+    public static DecoderSpec read(Path folder) {
+        Path file = folder.resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("model folder " + folder + " has no config.json");
+        }
+        try {
+            return fromJson(JSON.readTree(file.toFile()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed config.json in " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a parsed HuggingFace {@code config.json}.
+     *
+     * @param node the JSON tree
+     * @return the architecture
+     * @throws IllegalArgumentException naming a missing or invalid field, or an unsupported {@code model_type}
+     */
+    public static DecoderSpec fromJson(JsonNode node) {
+        String type = text(node, "model_type").toLowerCase(Locale.ROOT);
+        if ("gpt2".equals(type)) {
+            int h = integer(node, "n_embd");
+            int heads = integer(node, "n_head");
+            int inter = node.hasNonNull("n_inner") ? node.get("n_inner").asInt() : 4 * h;
+            double eps = node.hasNonNull("layer_norm_epsilon") ? node.get("layer_norm_epsilon").asDouble() : 1e-5;
+            return new DecoderSpec(false, type, integer(node, "vocab_size"), h, integer(node, "n_layer"), heads,
+                    heads, h / heads, inter, integer(node, "n_positions"), 10000.0, eps, true, true);
+        }
+        if (LLAMA_TYPES.contains(type)) {
+            int h = integer(node, "hidden_size");
+            int heads = integer(node, "num_attention_heads");
+            int kv = node.hasNonNull("num_key_value_heads") ? node.get("num_key_value_heads").asInt() : heads;
+            int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt() : h / heads;
+            double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;
+            double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble() : 1e-6;
+            boolean tied = node.hasNonNull("tie_word_embeddings") && node.get("tie_word_embeddings").asBoolean();
+            boolean bias = "qwen2".equals(type)
+                    || node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
+            if (node.hasNonNull("rope_scaling")) {
+                throw new IllegalArgumentException("config.json: rope_scaling is not supported, was "
+                        + node.get("rope_scaling"));
+            }
+            return new DecoderSpec(true, type, integer(node, "vocab_size"), h, integer(node, "num_hidden_layers"),
+                    heads, kv, headDim, integer(node, "intermediate_size"), integer(node, "max_position_embeddings"),
+                    theta, eps, tied, bias);
+        }
+        throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
+                + type);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull() || !v.isTextual()) {
+            throw new IllegalArgumentException("config.json: required field '" + field + "' is missing");
+        }
+        return v.asText();
+    }
+
+    private static int integer(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException("config.json: required field '" + field + "' is missing");
+        }
+        if (!v.canConvertToInt()) {
+            throw new IllegalArgumentException("config.json: field '" + field + "' must be an integer, was " + v);
+        }
+        return v.asInt();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.quietstar.core.infer;
+
+/**
+ * One backend's forward step of a Quiet-STaR decoder with a key/value cache, on plain Java arrays: the only thing
+ * the engine-neutral {@link ThinkThenTalk} loop needs from an engine.
+ *
+ * <p>A step feeds {@code length} tokens per row at explicit position ids under an additive attention mask over the
+ * cached keys followed by the new ones, on top of an optional cache, and returns the final-norm hidden state and the
+ * logits of each row's last fed token plus the extended cache. When a fed id is the start- or end-of-thought token,
+ * the backend uses the learned meta-token vector in place of that id's embedding row (DESIGN section 3.1).
+ *
+ * <p>Caches are immutable values owned by the caller: a step never changes the cache it is given (so a thought can
+ * branch off the real cache and be dropped), and {@link #release} frees one the caller no longer needs.
+ *
+ * @param <C> the backend's cache type
+ */
+public interface DecoderStep<C> {
+
+    /**
+     * The vocabulary size V (including the meta-tokens).
+     *
+     * @return V
+     */
+    int vocabSize();
+
+    /**
+     * The hidden width H.
+     *
+     * @return H
+     */
+    int hiddenSize();
+
+    /**
+     * The number of positions the model supports.
+     *
+     * @return the maximum position id plus one
+     */
+    int maxPositions();
+
+    /**
+     * Feeds tokens on top of a cache.
+     *
+     * @param tokenIds (rows, length) token ids, row-major
+     * @param positionIds (rows, length) position ids, row-major
+     * @param rows batch rows
+     * @param length new tokens per row
+     * @param mask additive mask (rows, 1, length, cached + length), row-major: 0 where a query sees a key, a large
+     *     negative value where not
+     * @param past the cache to attend to, or null for none
+     * @return the last fed token's hidden state and logits per row, and the extended cache
+     */
+    Output<C> forward(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask, C past);
+
+    /**
+     * The mixing head on the hidden states before and after a thought: w = head([h_base; h_after]) and the mixed
+     * logits {@code lm_head((1 - w) h_base + w h_after)} (DESIGN section 3.4), meta-tokens not masked.
+     *
+     * @param base the output whose last hidden state is h_base (the last real token)
+     * @param after the output whose last hidden state is h_after (the end-of-thought token)
+     * @param rows batch rows
+     * @return the weights and the mixed logits
+     */
+    Mixing mix(Output<C> base, Output<C> after, int rows);
+
+    /**
+     * Frees a cache; releasing null does nothing.
+     *
+     * @param cache the cache
+     */
+    void release(C cache);
+
+    /**
+     * What a step returned.
+     *
+     * @param hidden final-norm hidden state of each row's last fed token, (rows, H) row-major
+     * @param logits vocabulary logits of each row's last fed token, (rows, V) row-major, meta-tokens not masked
+     * @param cache the cache extended by the fed tokens
+     * @param cacheLength positions in {@code cache}
+     * @param <C> the backend's cache type
+     */
+    record Output<C>(float[] hidden, float[] logits, C cache, long cacheLength) {}
+
+    /**
+     * What the mixing head returned.
+     *
+     * @param weights the mixing weight w per row
+     * @param mixedLogits logits of the mixed hidden state, (rows, V) row-major, meta-tokens not masked
+     */
+    record Mixing(float[] weights, float[] mixedLogits) {}
+}

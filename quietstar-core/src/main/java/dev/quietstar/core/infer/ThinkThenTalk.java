@@ -1,0 +1,600 @@
+package dev.quietstar.core.infer;
+
+import dev.quietstar.api.GenerationOptions;
+import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.TextScore;
+import dev.quietstar.api.TokenTrace;
+import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.text.TextTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The think-then-talk generation loop over a left-padded batch of prompts (DESIGN section 3.7), written once for
+ * every engine on top of a {@link DecoderStep}.
+ *
+ * <p>The loop keeps the key/value cache of the real tokens. Before an output token, when the
+ * {@link dev.quietstar.api.ThinkingPolicy} says so, a thought branches off that cache: the start-of-thought token at
+ * position p (the row's number of real tokens), {@code thoughtLength} tokens each drawn from the logits of the
+ * previous branch token (meta-tokens masked) at positions p + 1 .., then the end-of-thought token at
+ * p + thoughtLength + 1, each attending to the real prefix and to the branch tokens before it: the positions and
+ * attention the parallel training forward gives the thought after position p - 1. The mixing head gives
+ * w = head([h_base; h_after]) and the output token is chosen from {@code lm_head((1 - w) h_base + w h_after)} with
+ * the meta-tokens masked out. The branch is released and the chosen token is appended to the real cache with one
+ * single-token step: a token costs thoughtLength + 3 single-token steps with thinking and one without, never a
+ * recomputation of the sequence. Prompts start with the token every training document starts with.
+ *
+ * <p>Output tokens follow {@link GenerationOptions#output()}; thought tokens are drawn at the model's thought
+ * temperature or greedily. Each row seeds its own random sources from the output sampling seed, so a seeded call
+ * always gives the same result and row i of a batch equals a single-prompt call (up to summation order).
+ *
+ * <p>Thread safety: instances hold only immutable settings; concurrent calls are safe when the {@link DecoderStep}
+ * allows concurrent forward calls. The thinking policy and the token callback run on the calling thread.
+ */
+public final class ThinkThenTalk {
+
+    /** Stop reason: the token budget was used. */
+    public static final String MAX_TOKENS = "max_tokens";
+    /** Stop reason: the generated text contains a stop string. */
+    public static final String STOP_STRING = "stop_string";
+    /** Stop reason: the model emitted the end-of-text token. */
+    public static final String END_OF_TEXT = "end_of_text";
+    /** Additive mask value of a hidden key: large and finite, so a row with no visible key gives no NaN. */
+    public static final float MASKED = -1e9f;
+    /** Additive logit that removes the meta-tokens from a distribution. */
+    public static final float META_TOKEN_LOGIT_MASK = -1e10f;
+
+    /** Sees the real cache before every step; tests use it to check that no branch leaks into the cache. */
+    @FunctionalInterface
+    public interface StepObserver {
+        /**
+         * Called before choosing token {@code step} of the batch.
+         *
+         * @param step tokens generated so far per row
+         * @param realCacheLength positions in the real cache (padding included)
+         */
+        void beforeStep(int step, long realCacheLength);
+    }
+
+    /** Supplies the thought sampler of one step; tests and ablations use it to force thought ids. */
+    @FunctionalInterface
+    public interface ThoughtSamplerFactory {
+        /**
+         * Creates the sampler of one step.
+         *
+         * @param thinking which rows think at this step
+         * @return the sampler
+         */
+        ThoughtTokenSampler forStep(boolean[] thinking);
+    }
+
+    /**
+     * The model facts the loop needs besides the step.
+     *
+     * @param tokenizer the model's tokenizer
+     * @param thoughtLength sampled tokens per thought, at least 1
+     * @param thoughtTemperature temperature of sampled thought tokens, positive
+     * @param startTokenId id of the start-of-thought token
+     * @param endTokenId id of the end-of-thought token
+     */
+    public record Settings(TextTokenizer tokenizer, int thoughtLength, double thoughtTemperature, int startTokenId,
+            int endTokenId) {
+        /** Validates the settings. */
+        public Settings {
+            Objects.requireNonNull(tokenizer, "tokenizer");
+            if (thoughtLength < 1) {
+                throw new IllegalArgumentException("thoughtLength must be >= 1, was " + thoughtLength);
+            }
+            if (!(thoughtTemperature > 0)) {
+                throw new IllegalArgumentException("thoughtTemperature must be > 0, was " + thoughtTemperature);
+            }
+        }
+    }
+
+    private final Settings settings;
+
+    /**
+     * Creates the loop.
+     *
+     * @param settings the model facts
+     */
+    public ThinkThenTalk(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * The number of positions a thought occupies after the real prefix: start, thought tokens, end.
+     *
+     * @return thoughtLength + 2
+     */
+    public int positionsUsed() {
+        return settings.thoughtLength() + 2;
+    }
+
+    /** Per-row state of one generation. */
+    private static final class Row {
+        final String prompt;
+        final int[] promptIds;
+        final List<Integer> generated = new ArrayList<>();
+        final List<TokenTrace> traces = new ArrayList<>();
+        final OutputSampler output;
+        final SplittableRandom thoughtRng;
+        String generatedText = "";
+        String stopReason;
+
+        Row(String prompt, int[] promptIds, GenerationOptions options) {
+            this.prompt = prompt;
+            this.promptIds = promptIds;
+            SplittableRandom root = new SplittableRandom(options.output().seed());
+            this.output = new OutputSampler(options.output(), root.split());
+            this.thoughtRng = root.split();
+        }
+
+        boolean finished() {
+            return stopReason != null;
+        }
+
+        int[] idsSoFar() {
+            int[] all = Arrays.copyOf(promptIds, promptIds.length + generated.size());
+            for (int i = 0; i < generated.size(); i++) {
+                all[promptIds.length + i] = generated.get(i);
+            }
+            return all;
+        }
+    }
+
+    /**
+     * Tokenises and checks prompts and stop strings before any engine work.
+     *
+     * @param prompts the prompts
+     * @param options the options
+     * @param maxPositions the model's context
+     * @return each prompt's ids, the document-start token first when the tokenizer has one
+     * @throws IllegalArgumentException naming the prompt or stop string that cannot work
+     */
+    public int[][] encodePrompts(List<String> prompts, GenerationOptions options, int maxPositions) {
+        if (prompts == null || prompts.isEmpty()) {
+            throw new IllegalArgumentException("at least one prompt is needed");
+        }
+        Objects.requireNonNull(options, "options");
+        TextTokenizer tok = settings.tokenizer();
+        int needAfterPrompt = options.maxNewTokens() + positionsUsed() - 1;
+        int[][] ids = new int[prompts.size()][];
+        for (int i = 0; i < prompts.size(); i++) {
+            String p = prompts.get(i);
+            String which = prompts.size() == 1 ? "prompt" : "prompt " + i;
+            if (p == null || p.isEmpty()) {
+                throw new IllegalArgumentException(which + " is empty: give the text to continue");
+            }
+            int[] body = tok.encode(p);
+            if (body.length == 0) {
+                throw new IllegalArgumentException(which + " encodes to no token: give the text to continue");
+            }
+            ids[i] = tok.withDocumentStart(body);
+            int n = ids[i].length;
+            if (n >= maxPositions) {
+                throw new IllegalArgumentException(which + " is longer than the model's context: " + n
+                        + " tokens (with the document-start token), the model has " + maxPositions
+                        + " positions; shorten the prompt");
+            }
+            if (n + needAfterPrompt > maxPositions) {
+                throw new IllegalArgumentException(which + " of " + n + " tokens plus maxNewTokens "
+                        + options.maxNewTokens() + " plus one thought (" + positionsUsed()
+                        + " positions: start, " + (positionsUsed() - 2) + " tokens, end) needs "
+                        + (n + needAfterPrompt) + " positions, the model has " + maxPositions
+                        + "; lower maxNewTokens to at most " + (maxPositions - n - positionsUsed() + 1)
+                        + " or shorten the prompt");
+            }
+        }
+        for (String stop : options.stopStrings()) {
+            int[] enc = tok.encode(stop);
+            String back = enc.length == 0 ? "" : tok.decode(enc);
+            if (!back.equals(stop)) {
+                throw new IllegalArgumentException("stop string \"" + printable(stop)
+                        + "\" cannot be produced by the tokenizer: it encodes to " + Arrays.toString(enc)
+                        + ", which decodes to \"" + printable(back) + "\", so generation could never stop on it;"
+                        + " use text the tokenizer can represent");
+            }
+        }
+        return ids;
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c < 0x20 || Character.isSurrogate(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * Generates for a batch of prompts.
+     *
+     * @param step the engine
+     * @param prompts non-empty prompts
+     * @param options the options; the output seed seeds every row the same way
+     * @param onToken called for each token of row 0, or null
+     * @param observer sees the real cache before every step, or null
+     * @param thoughtSamplers overrides the thought sampler, or null
+     * @param <C> the engine's cache type
+     * @return one result per prompt, in order
+     * @throws IllegalArgumentException for an empty prompt, one that with {@code maxNewTokens} and one thought does
+     *     not fit the context, or a stop string the tokenizer cannot represent
+     */
+    public <C> List<GenerationResult> run(DecoderStep<C> step, List<String> prompts, GenerationOptions options,
+            Consumer<TokenTrace> onToken, StepObserver observer, ThoughtSamplerFactory thoughtSamplers) {
+        Objects.requireNonNull(step, "step");
+        int[][] promptIds = encodePrompts(prompts, options, step.maxPositions());
+        int rows = promptIds.length;
+        List<Row> state = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            state.add(new Row(prompts.get(r), promptIds[r], options));
+        }
+        ThoughtSamplerFactory samplers = thoughtSamplers != null ? thoughtSamplers
+                : thinking -> defaultThoughtSampler(state, options.thoughtSampling(), thinking);
+        TextTokenizer tok = settings.tokenizer();
+        int vocab = step.vocabSize();
+        int eos = tok.eosId().orElse(-1);
+        int filler = tok.padId().orElse(eos >= 0 ? eos : 0);
+        int width = Arrays.stream(promptIds).mapToInt(a -> a.length).max().orElseThrow();
+
+        // keyValid[r][j]: whether cached key j of row r is a real token (left padding is not).
+        boolean[][] keyValid = new boolean[rows][];
+        long[] nextPositions = new long[rows];
+        long[] ids = new long[rows * width];
+        long[] pos = new long[rows * width];
+        for (int r = 0; r < rows; r++) {
+            int pad = width - promptIds[r].length;
+            keyValid[r] = new boolean[width];
+            for (int j = 0; j < width; j++) {
+                boolean real = j >= pad;
+                ids[r * width + j] = real ? promptIds[r][j - pad] : filler;
+                pos[r * width + j] = real ? j - pad : 0;
+                keyValid[r][j] = real;
+            }
+            nextPositions[r] = promptIds[r].length;
+        }
+        DecoderStep.Output<C> real = step.forward(ids, pos, rows, width, causalWithPadding(keyValid, width), null);
+        try {
+            for (int t = 0; t < options.maxNewTokens(); t++) {
+                if (observer != null) {
+                    observer.beforeStep(t, real.cacheLength());
+                }
+                boolean[] thinking = new boolean[rows];
+                boolean anyThinking = false;
+                for (int r = 0; r < rows; r++) {
+                    Row row = state.get(r);
+                    thinking[r] = !row.finished()
+                            && options.thinking().thinkBeforeNext(row.prompt + row.generatedText, t);
+                    anyThinking |= thinking[r];
+                }
+                float[] base = maskMetaTokens(real.logits().clone(), rows, vocab);
+                float[] mixed = null;
+                float[] weights = null;
+                long[] thoughtIds = null;
+                if (anyThinking) {
+                    Thought thought = think(step, real, nextPositions, keyValid, samplers.forStep(thinking));
+                    mixed = maskMetaTokens(thought.mixing.mixedLogits().clone(), rows, vocab);
+                    weights = thought.mixing.weights();
+                    thoughtIds = thought.ids;
+                }
+                long[] chosen = new long[rows];
+                for (int r = 0; r < rows; r++) {
+                    Row row = state.get(r);
+                    if (row.finished()) {
+                        chosen[r] = filler;
+                        continue;
+                    }
+                    float[] logits = thinking[r] ? mixed : base;
+                    int token = row.output.choose(logits, r * vocab, vocab);
+                    chosen[r] = token;
+                    if (token == eos) {
+                        row.stopReason = END_OF_TEXT;
+                        continue;
+                    }
+                    int n = settings.thoughtLength();
+                    int[] thought = new int[thinking[r] ? n : 0];
+                    for (int k = 0; k < thought.length; k++) {
+                        thought[k] = Math.toIntExact(thoughtIds[r * n + k]);
+                    }
+                    double pBase = OutputSampler.probability(base, r * vocab, vocab, token);
+                    int[] before = row.idsSoFar();
+                    TokenTrace trace = new TokenTrace(token, tok.decodeAfter(before, new int[] {token}),
+                            toList(thought), thought.length == 0 ? "" : tok.decodeAfter(before, thought),
+                            thinking[r] ? weights[r] : 0.0,
+                            thinking[r] ? OutputSampler.probability(mixed, r * vocab, vocab, token) : pBase, pBase);
+                    row.generated.add(token);
+                    row.generatedText = tok.decodeAfter(row.promptIds,
+                            row.generated.stream().mapToInt(Integer::intValue).toArray());
+                    if (options.returnTraces()) {
+                        row.traces.add(trace);
+                    }
+                    if (r == 0 && onToken != null) {
+                        onToken.accept(trace);
+                    }
+                    if (options.stopStrings().stream().anyMatch(row.generatedText::contains)) {
+                        row.stopReason = STOP_STRING;
+                    } else if (row.generated.size() >= options.maxNewTokens()) {
+                        row.stopReason = MAX_TOKENS;
+                    }
+                }
+                if (state.stream().allMatch(Row::finished)) {
+                    break;
+                }
+                // Append the chosen tokens to the real cache: one step of one token per row.
+                DecoderStep.Output<C> next = step.forward(chosen, nextPositions.clone(), rows, 1,
+                        keyMask(keyValid, 1), real.cache());
+                step.release(real.cache());
+                real = next;
+                for (int r = 0; r < rows; r++) {
+                    keyValid[r] = append(keyValid[r]);
+                    nextPositions[r]++;
+                }
+            }
+        } finally {
+            step.release(real.cache());
+        }
+        List<GenerationResult> results = new ArrayList<>();
+        for (Row row : state) {
+            String reason = row.stopReason == null ? MAX_TOKENS : row.stopReason;
+            results.add(new GenerationResult(row.prompt, row.generatedText, row.generated, row.traces, reason));
+        }
+        return results;
+    }
+
+    /**
+     * Scores every token of a text with and without thinking, one token at a time on the cache: after the prefix
+     * x_0..x_i, the base log-probability log softmax(lm_head(h_base(i)))[x_{i+1}] and, after a thought branched off
+     * that prefix, the think-then-talk log-probability log softmax(lm_head((1 - w) h_base(i) + w h_after(i)))[x_{i+1}]
+     * (look-ahead step 0 of the objective). As in the training losses the meta-tokens stay in both distributions;
+     * thought tokens are drawn with the meta-tokens masked. The document-start token is prepended and is the
+     * unscored context of the first text token.
+     *
+     * @param step the engine
+     * @param text non-empty text that with one thought fits the context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @param <C> the engine's cache type
+     * @return per-token log-probabilities, mixing weights and thoughts
+     * @throws IllegalArgumentException for an empty text or one too long for the context
+     */
+    public <C> TextScore score(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(sampling, "sampling");
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("text to score is empty");
+        }
+        TextTokenizer tok = settings.tokenizer();
+        int[] ids = tok.withDocumentStart(tok.encode(text));
+        int len = ids.length;
+        if (len < 2) {
+            throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
+                    + "it holds " + len);
+        }
+        int n = settings.thoughtLength();
+        if (len + n + 2 > step.maxPositions()) {
+            throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
+                    + " positions it needs " + (len + n + 2) + " positions, the model has " + step.maxPositions()
+                    + "; score a shorter text");
+        }
+        int vocab = step.vocabSize();
+        SplittableRandom rng = new SplittableRandom(seed);
+        ThoughtTokenSampler sampler = (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
+                ? OutputSampler.argMax(logits, 0, v) : categorical(logits, 0, v, settings.thoughtTemperature(), rng)};
+        List<Integer> tokenIds = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        List<Double> baseList = new ArrayList<>();
+        List<Double> thinkList = new ArrayList<>();
+        List<Double> weightList = new ArrayList<>();
+        List<String> thoughts = new ArrayList<>();
+        DecoderStep.Output<C> real = step.forward(new long[] {ids[0]}, new long[] {0}, 1, 1, new float[] {0f}, null);
+        try {
+            for (int i = 0; i < len - 1; i++) {
+                int target = ids[i + 1];
+                boolean[][] keyValid = new boolean[1][i + 1];
+                Arrays.fill(keyValid[0], true);
+                Thought thought = think(step, real, new long[] {i + 1}, keyValid, sampler);
+                tokenIds.add(target);
+                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {target}));
+                baseList.add(logSoftmaxAt(real.logits(), vocab, target));
+                thinkList.add(logSoftmaxAt(thought.mixing.mixedLogits(), vocab, target));
+                weightList.add((double) thought.mixing.weights()[0]);
+                int[] t = new int[n];
+                for (int k = 0; k < n; k++) {
+                    t[k] = Math.toIntExact(thought.ids[k]);
+                }
+                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), t));
+                if (i < len - 2) {
+                    DecoderStep.Output<C> next = step.forward(new long[] {target}, new long[] {i + 1}, 1, 1,
+                            new float[i + 2], real.cache());
+                    step.release(real.cache());
+                    real = next;
+                }
+            }
+        } finally {
+            step.release(real.cache());
+        }
+        return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
+    }
+
+    private static double logSoftmaxAt(float[] logits, int vocab, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < vocab; k++) {
+            max = Math.max(max, logits[k]);
+        }
+        double sum = 0;
+        for (int k = 0; k < vocab; k++) {
+            sum += Math.exp(logits[k] - max);
+        }
+        return logits[token] - max - Math.log(sum);
+    }
+
+    /** A thought's sampled ids, (rows, thoughtLength) row-major, and the mixing head's output. */
+    private record Thought(long[] ids, DecoderStep.Mixing mixing) {}
+
+    /**
+     * One thought per row on top of the real cache, which is left as it was; the branch's caches are released.
+     */
+    private <C> Thought think(DecoderStep<C> step, DecoderStep.Output<C> real, long[] nextPositions,
+            boolean[][] keyValid, ThoughtTokenSampler sampler) {
+        int rows = nextPositions.length;
+        int n = settings.thoughtLength();
+        int vocab = step.vocabSize();
+        long[] thoughtIds = new long[rows * n];
+        long[] token = new long[rows];
+        Arrays.fill(token, settings.startTokenId());
+        DecoderStep.Output<C> out = null;
+        try {
+            for (int k = 0; k < n + 2; k++) {
+                if (k > 0 && k <= n) {
+                    float[] logits = maskMetaTokens(out.logits().clone(), rows, vocab);
+                    long[] chosen = sampler.sample(logits, rows, vocab, k - 1);
+                    if (chosen.length != rows) {
+                        throw new IllegalStateException("the thought sampler returned " + chosen.length
+                                + " ids for " + rows + " rows");
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        thoughtIds[r * n + k - 1] = chosen[r];
+                    }
+                    token = chosen.clone();
+                } else if (k == n + 1) {
+                    token = new long[rows];
+                    Arrays.fill(token, settings.endTokenId());
+                }
+                long[] positions = new long[rows];
+                for (int r = 0; r < rows; r++) {
+                    positions[r] = nextPositions[r] + k;
+                }
+                DecoderStep.Output<C> next = step.forward(token, positions, rows, 1, keyMask(keyValid, k + 1),
+                        out == null ? real.cache() : out.cache());
+                if (out != null) {
+                    step.release(out.cache());
+                }
+                out = next;
+            }
+            return new Thought(thoughtIds, step.mix(real, out, rows));
+        } finally {
+            if (out != null) {
+                step.release(out.cache());
+            }
+        }
+    }
+
+    /** The per-row thought sampler: each row draws with its own random source; rows not thinking draw nothing. */
+    private ThoughtTokenSampler defaultThoughtSampler(List<Row> state, ThoughtSampling sampling, boolean[] thinking) {
+        double temperature = settings.thoughtTemperature();
+        return (logits, rows, v, stepIndex) -> {
+            long[] ids = new long[rows];
+            for (int r = 0; r < rows; r++) {
+                if (!thinking[r]) {
+                    continue;
+                }
+                ids[r] = sampling == ThoughtSampling.GREEDY ? OutputSampler.argMax(logits, r * v, v)
+                        : categorical(logits, r * v, v, temperature, state.get(r).thoughtRng);
+            }
+            return ids;
+        };
+    }
+
+    /**
+     * Draws one id from softmax(logits / temperature) of a row.
+     *
+     * @param logits logits
+     * @param offset first index of the row
+     * @param vocab row length
+     * @param temperature positive temperature
+     * @param rng the random source, advanced by one draw
+     * @return the id
+     */
+    public static int categorical(float[] logits, int offset, int vocab, double temperature, SplittableRandom rng) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < vocab; k++) {
+            max = Math.max(max, logits[offset + k]);
+        }
+        double[] p = new double[vocab];
+        double sum = 0;
+        for (int k = 0; k < vocab; k++) {
+            p[k] = Math.exp((logits[offset + k] - max) / temperature);
+            sum += p[k];
+        }
+        double u = rng.nextDouble() * sum;
+        double acc = 0;
+        int lastPositive = 0;
+        for (int k = 0; k < vocab; k++) {
+            if (p[k] > 0) {
+                lastPositive = k;
+            }
+            acc += p[k];
+            if (u < acc) {
+                return k;
+            }
+        }
+        return lastPositive;
+    }
+
+    /** Adds the meta-token mask to every row of (rows, V) logits, in place. */
+    private float[] maskMetaTokens(float[] logits, int rows, int vocab) {
+        for (int r = 0; r < rows; r++) {
+            logits[r * vocab + settings.startTokenId()] += META_TOKEN_LOGIT_MASK;
+            logits[r * vocab + settings.endTokenId()] += META_TOKEN_LOGIT_MASK;
+        }
+        return logits;
+    }
+
+    /**
+     * A causal mask that also hides padded keys, (rows, 1, width, width).
+     *
+     * @param keyValid per row, whether key j is a real token
+     * @param width tokens per row
+     * @return the additive mask, row-major
+     */
+    public static float[] causalWithPadding(boolean[][] keyValid, int width) {
+        int rows = keyValid.length;
+        float[] data = new float[rows * width * width];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < width; i++) {
+                for (int j = 0; j < width; j++) {
+                    boolean visible = j <= i && keyValid[r][j];
+                    data[(r * width + i) * width + j] = visible ? 0f : MASKED;
+                }
+            }
+        }
+        return data;
+    }
+
+    /** The additive mask of one new token over the cached keys plus {@code extra} visible new keys. */
+    private static float[] keyMask(boolean[][] keyValid, int extra) {
+        int rows = keyValid.length;
+        int k = keyValid[0].length + extra;
+        float[] data = new float[rows * k];
+        for (int r = 0; r < rows; r++) {
+            boolean[] valid = keyValid[r];
+            for (int j = 0; j < valid.length; j++) {
+                data[r * k + j] = valid[j] ? 0f : MASKED;
+            }
+        }
+        return data;
+    }
+
+    private static boolean[] append(boolean[] valid) {
+        boolean[] longer = Arrays.copyOf(valid, valid.length + 1);
+        longer[valid.length] = true;
+        return longer;
+    }
+
+    private static List<Integer> toList(int[] ids) {
+        List<Integer> list = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            list.add(id);
+        }
+        return list;
+    }
+}

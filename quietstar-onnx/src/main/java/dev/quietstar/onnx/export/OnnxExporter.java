@@ -1,0 +1,232 @@
+package dev.quietstar.onnx.export;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import dev.quietstar.core.checkpoint.CheckpointInfo;
+import dev.quietstar.core.checkpoint.DecoderSpec;
+import dev.quietstar.core.checkpoint.FloatTensor;
+import dev.quietstar.core.checkpoint.SafetensorsReader;
+import dev.quietstar.core.io.AtomicFolder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exports a Quiet-STaR checkpoint folder (GPT-2 or Llama family) to an ONNX folder that the {@code onnxruntime}
+ * backend runs without libtorch, reading the weights through core's engine-neutral safetensors reader.
+ *
+ * <p>The folder written holds {@value OnnxLayout#DECODER_FILE} (the decoder, see {@link OnnxLayout} for its inputs
+ * and outputs; the meta-token vectors {@code quietstar.start_embedding} / {@code quietstar.end_embedding} are
+ * initializers that replace the embedding of their ids), {@value OnnxLayout#DECODER_DATA_FILE} when the weights
+ * pass the external-data threshold (2 GB by default: a protobuf message cannot exceed 2 GiB),
+ * {@value OnnxLayout#MIXING_HEAD_FILE} (the mixing head), and copies of {@code config.json}, {@code quietstar.json}
+ * and {@code tokenizer.json}. Graphs use opset {@value OnnxLayout#OPSET}; the folder is written atomically.
+ *
+ * <p>The graphs compute what the DJL decoder computes: GPT-2 blocks (LayerNorm, {@code Conv1D} weights in x out,
+ * GELU-tanh, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE at the given position ids, SwiGLU,
+ * grouped-query attention by broadcasting each key/value head over its group of query heads), scaled dot-product
+ * attention with the additive mask added after the 1/sqrt(head_dim) scaling, and lm_head as the (tied) embedding.
+ */
+public final class OnnxExporter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxExporter.class);
+
+    /** Default weight size above which weights go to an external data file: 2 GB. */
+    public static final long DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES = 2_000_000_000L;
+
+    private final Path checkpoint;
+    private final Path output;
+    private final long externalDataThresholdBytes;
+
+    /**
+     * What an export wrote.
+     *
+     * @param folder the folder written
+     * @param spec the decoder's architecture
+     * @param weightBytes bytes of float32 weights in the decoder graph
+     * @param externalData whether the decoder's weights went to {@value OnnxLayout#DECODER_DATA_FILE}
+     */
+    public record Result(Path folder, DecoderSpec spec, long weightBytes, boolean externalData) {}
+
+    private OnnxExporter(Builder b) {
+        this.checkpoint = b.checkpoint;
+        this.output = b.output;
+        this.externalDataThresholdBytes = b.externalDataThresholdBytes;
+    }
+
+    /**
+     * Starts a builder.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder of an {@link OnnxExporter}: {@code setCheckpoint} and {@code setOutput} are required. */
+    public static final class Builder {
+        private Path checkpoint;
+        private Path output;
+        private long externalDataThresholdBytes = DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES;
+
+        private Builder() {}
+
+        /**
+         * Sets the checkpoint folder to export.
+         *
+         * @param folder a Quiet-STaR checkpoint folder
+         * @return this builder
+         */
+        public Builder setCheckpoint(Path folder) {
+            this.checkpoint = Objects.requireNonNull(folder, "checkpoint");
+            return this;
+        }
+
+        /**
+         * Sets the folder to write (replaced atomically when it exists).
+         *
+         * @param folder the output folder
+         * @return this builder
+         */
+        public Builder setOutput(Path folder) {
+            this.output = Objects.requireNonNull(folder, "output");
+            return this;
+        }
+
+        /**
+         * Sets the weight size above which the decoder's weights go to an external data file.
+         *
+         * @param bytes threshold in bytes, &gt;= 0 (0 always writes external data)
+         * @return this builder
+         */
+        public Builder optExternalDataThresholdBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("externalDataThresholdBytes must be >= 0, was " + bytes);
+            }
+            this.externalDataThresholdBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Validates and builds the exporter.
+         *
+         * @return the exporter
+         * @throws IllegalStateException when the checkpoint or the output is not set
+         */
+        public OnnxExporter build() {
+            if (checkpoint == null) {
+                throw new IllegalStateException("setCheckpoint(folder) is required");
+            }
+            if (output == null) {
+                throw new IllegalStateException("setOutput(folder) is required");
+            }
+            return new OnnxExporter(this);
+        }
+    }
+
+    /**
+     * Exports the checkpoint.
+     *
+     * @return what was written
+     * @throws IllegalArgumentException naming the missing or malformed file or tensor of the checkpoint
+     * @throws IOException when writing fails (an existing output folder is then left as it was)
+     */
+    public Result export() throws IOException {
+        if (!Files.isDirectory(checkpoint)) {
+            throw new IllegalArgumentException("checkpoint folder " + checkpoint + " does not exist");
+        }
+        DecoderSpec spec = DecoderSpec.read(checkpoint);
+        CheckpointInfo info = CheckpointInfo.read(checkpoint);
+        if (!Files.isRegularFile(checkpoint.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException("checkpoint folder " + checkpoint + " has no tokenizer.json");
+        }
+        for (int id : new int[] {info.startTokenId(), info.endTokenId()}) {
+            if (id < 0 || id >= spec.vocabSize()) {
+                throw new IllegalArgumentException("quietstar.json: meta-token id " + id
+                        + " lies outside the vocabulary of " + spec.vocabSize());
+            }
+        }
+        Weights w = new Weights(SafetensorsReader.readFolder(checkpoint), spec.llama() ? "model." : "transformer.");
+        GraphBuilder decoder = new DecoderGraph(spec, info, w).build();
+        GraphBuilder head = mixingHead(spec.hiddenSize(), w);
+        long bytes = decoder.initializerBytes();
+        boolean external = bytes > externalDataThresholdBytes;
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(OnnxLayout.FORMAT_KEY, OnnxLayout.FORMAT_VERSION);
+        meta.put("quietstar.model_type", spec.modelType());
+        meta.put("quietstar.layers", Integer.toString(spec.layers()));
+        AtomicFolder.write(output, tmp -> {
+            decoder.write(tmp.resolve(OnnxLayout.DECODER_FILE), external ? OnnxLayout.DECODER_DATA_FILE : null, meta);
+            head.write(tmp.resolve(OnnxLayout.MIXING_HEAD_FILE), null, meta);
+            for (String f : new String[] {"config.json", "quietstar.json", "tokenizer.json"}) {
+                Files.copy(checkpoint.resolve(f), tmp.resolve(f));
+            }
+        });
+        LOG.info("exported {} ({} layers, {} MB of weights{}) to {}", checkpoint, spec.layers(), bytes >> 20,
+                external ? ", external data" : "", output);
+        return new Result(output, spec, bytes, external);
+    }
+
+    /** The checkpoint's tensors by canonical name, checked for shape when taken. */
+    static final class Weights {
+        private final Map<String, FloatTensor> byName = new HashMap<>();
+
+        Weights(Map<String, FloatTensor> tensors, String prefix) {
+            for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {
+                String n = e.getKey();
+                boolean canonical = n.startsWith(prefix) || n.startsWith("lm_head.") || n.startsWith("quietstar.");
+                byName.put(canonical ? n : prefix + n, e.getValue());
+            }
+        }
+
+        float[] take(String name, long... shape) {
+            FloatTensor t = byName.get(name);
+            if (t == null) {
+                throw new IllegalArgumentException("checkpoint is missing tensor '" + name + "' with shape "
+                        + Arrays.toString(shape));
+            }
+            if (!t.hasShape(shape)) {
+                throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                        + ", expected " + Arrays.toString(shape));
+            }
+            return t.data();
+        }
+
+        /** A (rows, cols) torch Linear weight transposed to (cols, rows), the layout MatMul wants. */
+        float[] takeTransposed(String name, int rows, int cols) {
+            float[] a = take(name, rows, cols);
+            float[] t = new float[a.length];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    t[c * rows + r] = a[r * cols + c];
+                }
+            }
+            return t;
+        }
+    }
+
+    /** The mixing head graph: w = W4 relu(W2 relu(W0 [h_base; h_thought] + b0) + b2), no bias, no sigmoid. */
+    private static GraphBuilder mixingHead(int h, Weights w) {
+        String p = "quietstar.mixing_head.";
+        GraphBuilder g = new GraphBuilder("quietstar_mixing_head");
+        g.input(OnnxLayout.BASE_HIDDEN, DataType.FLOAT, "rows", (long) h);
+        g.input(OnnxLayout.THOUGHT_HIDDEN, DataType.FLOAT, "rows", (long) h);
+        String w0 = g.initializer(p + "0.weight", new long[] {2L * h, h}, w.takeTransposed(p + "0.weight", h, 2 * h));
+        String b0 = g.initializer(p + "0.bias", new long[] {h}, w.take(p + "0.bias", h));
+        String w2 = g.initializer(p + "2.weight", new long[] {h, h}, w.takeTransposed(p + "2.weight", h, h));
+        String b2 = g.initializer(p + "2.bias", new long[] {h}, w.take(p + "2.bias", h));
+        String w4 = g.initializer(p + "4.weight", new long[] {h, 1}, w.takeTransposed(p + "4.weight", 1, h));
+        String x = g.opAttrs("Concat", Map.of("axis", -1L), OnnxLayout.BASE_HIDDEN, OnnxLayout.THOUGHT_HIDDEN);
+        x = g.op("Relu", g.op("Add", g.op("MatMul", x, w0), b0));
+        x = g.op("Relu", g.op("Add", g.op("MatMul", x, w2), b2));
+        g.named(OnnxLayout.MIXING_WEIGHT, "MatMul", Map.of(), x, w4);
+        g.output(OnnxLayout.MIXING_WEIGHT, DataType.FLOAT, "rows", 1L);
+        return g;
+    }
+}
