@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.text.ByteTokenizer;
+import dev.quietstar.core.text.TokenizerLoader;
 import dev.quietstar.core.text.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,12 +90,13 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
     }
 
     /**
-     * Loads the tokenizer stored beside {@code quietstar.json} when it is one core can run without an engine.
+     * Loads the tokenizer stored beside {@code quietstar.json}: the byte-level one directly, any other type through
+     * the {@link TokenizerLoader} on the class path that reads it.
      *
      * @param folder the folder holding {@code tokenizer.json}
      * @return the tokenizer
-     * @throws IllegalArgumentException when the file is missing or the tokenizer type needs an engine's tokenizer
-     *     library (a HuggingFace {@code tokenizer.json})
+     * @throws IllegalArgumentException when the file is missing, or the tokenizer type needs a library no module on
+     *     the class path provides (a HuggingFace {@code tokenizer.json} without quietstar-djl)
      */
     public TextTokenizer engineNeutralTokenizer(Path folder) {
         Path file = folder.resolve("tokenizer.json");
@@ -102,9 +104,11 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
             throw new IllegalArgumentException("folder " + folder + " has no tokenizer.json");
         }
         if (!BYTE_LEVEL.equals(tokenizerType)) {
-            throw new IllegalArgumentException("quietstar.json in " + folder + ": tokenizer_type '" + tokenizerType
-                    + "' needs the HuggingFace tokenizers library, which only the djl-pytorch backend ships; this "
-                    + "backend runs models with the built-in byte-level tokenizer");
+            return TokenizerLoader.find(tokenizerType).orElseThrow(() -> new IllegalArgumentException(
+                    "quietstar.json in " + folder + ": tokenizer_type '" + tokenizerType + "' needs the HuggingFace "
+                            + "tokenizers library, which the djl-pytorch module ships: put quietstar-djl on the "
+                            + "class path, or use a model with the built-in byte-level tokenizer"))
+                    .load(file, appendedTokens);
         }
         try {
             return ByteTokenizer.fromSpecJson(Files.readString(file));

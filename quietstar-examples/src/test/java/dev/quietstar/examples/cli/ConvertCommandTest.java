@@ -42,6 +42,23 @@ class ConvertCommandTest {
     }
 
     @Test
+    void theOnnxBackendRunsTheRealModelWithItsHuggingFaceTokenizer() throws Exception {
+        Path ckpt = dir.resolve("s260-checkpoint");
+        try (var model = dev.quietstar.djl.train.DjlTrainerFactory.openModel(
+                new dev.quietstar.api.ModelSource.HuggingFace(converted),
+                dev.quietstar.api.config.QuietStarConfig.official(), ai.djl.Device.cpu())) {
+            model.save(ckpt, null);
+        }
+        CliRun djl = CliRun.of("generate", "--backend", "djl-pytorch", "--model", ckpt.toString(), "--prompt",
+                Stories260K.PROMPT, "--no-think", "--max-tokens", "30");
+        CliRun onnx = CliRun.of("generate", "--backend", "onnxruntime", "--model", ckpt.toString(), "--prompt",
+                Stories260K.PROMPT, "--no-think", "--max-tokens", "30");
+        assertThat(djl.exitCode()).as(djl.err()).isEqualTo(0);
+        assertThat(onnx.exitCode()).as(onnx.err()).isEqualTo(0);
+        assertThat(onnx.out()).isEqualTo(djl.out()).startsWith("Once upon a time, there was a little girl");
+    }
+
+    @Test
     void aPlainModelDoesNotThinkUnlessAsked() {
         CliRun r = CliRun.of("generate", "--model-hf", converted.toString(), "--prompt", Stories260K.PROMPT,
                 "--max-tokens", "5", "--show-thoughts");
