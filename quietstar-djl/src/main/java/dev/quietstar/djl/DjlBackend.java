@@ -15,6 +15,8 @@ import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.inject.GuiceBackend;
+import dev.quietstar.djl.thought.BestOfRewardEstimator;
+import dev.quietstar.djl.thought.LeaveOneOutRewardEstimator;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import dev.quietstar.djl.train.DjlTrainerFactory;
 import dev.quietstar.djl.infer.DjlReasoner;
@@ -25,7 +27,8 @@ import java.util.Set;
 /**
  * The {@code djl-pytorch} backend.
  *
- * <p>Its Guice {@link #module module} binds {@code RewardEstimator<NDArray>} to {@link ReinforceRewardEstimator};
+ * <p>Its Guice {@link #module module} binds {@code RewardEstimator<NDArray>} to the estimator the configuration's
+ * {@code advantage} names ({@link ReinforceRewardEstimator} for the official rule);
  * {@link DjlTrainerFactory} (from the injector) builds trainers with whatever estimator is bound.
  */
 public final class DjlBackend implements QuietStarBackend, GuiceBackend {
@@ -83,7 +86,11 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
         return new AbstractModule() {
             @Override
             protected void configure() {
-                bind(new TypeLiteral<RewardEstimator<NDArray>>() {}).to(ReinforceRewardEstimator.class);
+                bind(new TypeLiteral<RewardEstimator<NDArray>>() {}).to(switch (config.advantage()) {
+                    case OFFICIAL -> ReinforceRewardEstimator.class;
+                    case LEAVE_ONE_OUT -> LeaveOneOutRewardEstimator.class;
+                    case BEST_OF -> BestOfRewardEstimator.class;
+                });
             }
         };
     }

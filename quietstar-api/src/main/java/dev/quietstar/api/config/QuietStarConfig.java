@@ -32,10 +32,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  *     faster (official 100)
  * @param optimizer optimiser settings
  * @param training schedule, batching, seed and checkpointing
+ * @param advantage how rewards become advantages (the official rule by default; a missing value in a file means
+ *     the official rule)
  */
 @JsonPropertyOrder({"thoughtLength", "lookahead", "thoughtsPerPosition", "sequenceLength", "policyWeight",
     "reinforceTemperature", "thoughtTemperature", "thoughtSampling", "baseLossWeight", "talkLossWeight",
-    "metaTokenInit", "metaTokenScale", "optimizer", "training"})
+    "metaTokenInit", "metaTokenScale", "optimizer", "training", "advantage"})
 public record QuietStarConfig(
         int thoughtLength,
         int lookahead,
@@ -50,7 +52,8 @@ public record QuietStarConfig(
         String metaTokenInit,
         double metaTokenScale,
         OptimizerConfig optimizer,
-        TrainingConfig training) {
+        TrainingConfig training,
+        Advantage advantage) {
 
     /** Largest thought length accepted. */
     public static final int MAX_THOUGHT_LENGTH = 64;
@@ -80,6 +83,13 @@ public record QuietStarConfig(
         Checks.inRange("metaTokenScale", metaTokenScale, 1e-6, 1e6);
         Checks.required("optimizer", optimizer);
         Checks.required("training", training);
+        if (advantage == null) {
+            advantage = Advantage.OFFICIAL;
+        }
+        if (advantage != Advantage.OFFICIAL && thoughtsPerPosition < 2) {
+            throw new InvalidConfigException("advantage " + advantage + " compares the thoughts of one position and "
+                    + "needs thoughtsPerPosition >= 2, was " + thoughtsPerPosition);
+        }
     }
 
     /**
@@ -91,7 +101,7 @@ public record QuietStarConfig(
      */
     public static QuietStarConfig official() {
         return new QuietStarConfig(9, 4, 2, 256, 1e6, 3.0, 1.0, ThoughtSampling.SAMPLE, 0.5, 0.5, "---", 100.0,
-                OptimizerConfig.official(), TrainingConfig.official());
+                OptimizerConfig.official(), TrainingConfig.official(), Advantage.OFFICIAL);
     }
 
     /**
@@ -109,7 +119,7 @@ public record QuietStarConfig(
         return new QuietStarConfig(o.thoughtLength, o.lookahead, o.thoughtsPerPosition, o.sequenceLength, 1.0,
                 o.reinforceTemperature, o.thoughtTemperature, o.thoughtSampling, o.baseLossWeight,
                 o.talkLossWeight, o.metaTokenInit, o.metaTokenScale,
-                o.optimizer.withLearningRate(3e-5).withMultipliers(30.0, 30.0), o.training);
+                o.optimizer.withLearningRate(3e-5).withMultipliers(30.0, 30.0), o.training, o.advantage);
     }
 
     /**
@@ -125,7 +135,7 @@ public record QuietStarConfig(
             int newSequenceLength) {
         return new QuietStarConfig(newThoughtLength, newLookahead, newThoughtsPerPosition, newSequenceLength,
                 policyWeight, reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight,
-                talkLossWeight, metaTokenInit, metaTokenScale, optimizer, training);
+                talkLossWeight, metaTokenInit, metaTokenScale, optimizer, training, advantage);
     }
 
     /**
@@ -137,7 +147,7 @@ public record QuietStarConfig(
     public QuietStarConfig withPolicyWeight(double value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, value,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, training);
+                metaTokenInit, metaTokenScale, optimizer, training, advantage);
     }
 
     /**
@@ -150,7 +160,7 @@ public record QuietStarConfig(
     public QuietStarConfig withThoughtSampling(ThoughtSampling sampling, double temperature) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, temperature, sampling, baseLossWeight, talkLossWeight, metaTokenInit,
-                metaTokenScale, optimizer, training);
+                metaTokenScale, optimizer, training, advantage);
     }
 
     /**
@@ -162,7 +172,7 @@ public record QuietStarConfig(
     public QuietStarConfig withMetaTokenInit(String value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight, value,
-                metaTokenScale, optimizer, training);
+                metaTokenScale, optimizer, training, advantage);
     }
 
     /**
@@ -174,7 +184,7 @@ public record QuietStarConfig(
     public QuietStarConfig withOptimizer(OptimizerConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, value, training);
+                metaTokenInit, metaTokenScale, value, training, advantage);
     }
 
     /**
@@ -186,6 +196,18 @@ public record QuietStarConfig(
     public QuietStarConfig withTraining(TrainingConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, value);
+                metaTokenInit, metaTokenScale, optimizer, value, advantage);
+    }
+
+    /**
+     * Returns a copy with another advantage rule.
+     *
+     * @param value the rule
+     * @return the copy
+     */
+    public QuietStarConfig withAdvantage(Advantage value) {
+        return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
+                reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
+                metaTokenInit, metaTokenScale, optimizer, training, value);
     }
 }
