@@ -151,8 +151,14 @@ class Stories260kOnnxParityTest {
     }
 
     @Test
-    void theExportNeedsTheCallersTokenizerAndSaysSo() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OnnxReasoner.open(exported))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("huggingface");
+    void theExportFindsItsHuggingFaceTokenizerThroughTheLoaderOnTheClassPath() {
+        // quietstar-djl's TokenizerLoader is on this class path, so no caller tokenizer is needed.
+        try (QuietStarModel model = QuietStarModel.load(checkpoint, Device.cpu());
+                OnnxReasoner onnx = OnnxReasoner.open(exported)) {
+            String text = "Once upon a time, Lily saw a big red ball.";
+            assertThat(onnx.generate(text, dev.quietstar.api.GenerationOptions.defaults(1)).prompt()).isEqualTo(text);
+            assertThat(onnx.score(text).tokenIds()).isEqualTo(
+                    java.util.Arrays.stream(model.tokenizer().encode(text)).boxed().toList());
+        }
     }
 }
