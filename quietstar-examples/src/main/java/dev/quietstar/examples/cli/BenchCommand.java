@@ -66,11 +66,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         options = options.withFigures(figures);
         PrintWriter out = spec.commandLine().getOut();
+        String loadBefore = loadAverage();
         long t0 = System.nanoTime();
         List<Map<String, Object>> figures = new Benchmarks(options, work.toAbsolutePath(), out).run();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> environment = environment();
         environment.put("wall time of this run", String.format(java.util.Locale.ROOT, "%.0f s", seconds));
+        environment.put("load average (1, 5, 15 min) before / after", loadBefore + " / " + loadAverage());
+        environment.put("PyTorch threads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
         out.printf("bench finished in %.0f s%n", seconds);
         if (!quick) {
             Files.createDirectories(docs.resolve("images"));
@@ -104,6 +107,16 @@ public final class BenchCommand implements Callable<Integer> {
         e.put("DJL", Engine.getDjlVersion() + " with PyTorch " + engine.getVersion() + " (CPU)");
         e.put("ONNX Runtime", onnxRuntimeVersion());
         return e;
+    }
+
+    /** The machine's load average from /proc: other work on the machine changes every timing. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static String cpuModel() {
