@@ -76,7 +76,8 @@ public final class ThinkThenTalk {
      * The model facts the loop needs besides the step.
      *
      * @param tokenizer the model's tokenizer
-     * @param thoughtLength sampled tokens per thought, at least 1
+     * @param thoughtLength sampled tokens per thought, at least 0 (0: the start token then the end token, the
+     *     pause-token-like ablation)
      * @param thoughtTemperature temperature of sampled thought tokens, positive
      * @param startTokenId id of the start-of-thought token
      * @param endTokenId id of the end-of-thought token
@@ -86,8 +87,8 @@ public final class ThinkThenTalk {
         /** Validates the settings. */
         public Settings {
             Objects.requireNonNull(tokenizer, "tokenizer");
-            if (thoughtLength < 1) {
-                throw new IllegalArgumentException("thoughtLength must be >= 1, was " + thoughtLength);
+            if (thoughtLength < 0) {
+                throw new IllegalArgumentException("thoughtLength must be >= 0, was " + thoughtLength);
             }
             if (!(thoughtTemperature > 0)) {
                 throw new IllegalArgumentException("thoughtTemperature must be > 0, was " + thoughtTemperature);
