@@ -3,8 +3,7 @@ package dev.quietstar.djl.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Locale;
-import java.util.Set;
+import dev.quietstar.core.checkpoint.DecoderSpec;
 
 /**
  * The architecture of a causal decoder, read from and written to a HuggingFace {@code config.json}.
@@ -30,7 +29,6 @@ public record DecoderConfig(Architecture architecture, String modelType, int voc
         double normEps, boolean tieWordEmbeddings, boolean attentionBias) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
 
     /** Checks the shape is consistent. */
     public DecoderConfig {
@@ -115,35 +113,12 @@ public record DecoderConfig(Architecture architecture, String modelType, int voc
      * @throws IllegalArgumentException naming a missing or invalid field, or an unsupported {@code model_type}
      */
     public static DecoderConfig fromHuggingFace(JsonNode node) {
-        String type = text(node, "model_type").toLowerCase(Locale.ROOT);
-        if ("gpt2".equals(type)) {
-            int h = integer(node, "n_embd");
-            int heads = integer(node, "n_head");
-            int inter = node.hasNonNull("n_inner") ? node.get("n_inner").asInt() : 4 * h;
-            double eps = node.hasNonNull("layer_norm_epsilon") ? node.get("layer_norm_epsilon").asDouble() : 1e-5;
-            return new DecoderConfig(Architecture.GPT2, type, integer(node, "vocab_size"), h, integer(node, "n_layer"),
-                    heads, heads, h / heads, inter, integer(node, "n_positions"), 10000.0, eps, true, true);
-        }
-        if (LLAMA_TYPES.contains(type)) {
-            int h = integer(node, "hidden_size");
-            int heads = integer(node, "num_attention_heads");
-            int kv = node.hasNonNull("num_key_value_heads") ? node.get("num_key_value_heads").asInt() : heads;
-            int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt() : h / heads;
-            double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;
-            double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble() : 1e-6;
-            boolean tied = node.hasNonNull("tie_word_embeddings") && node.get("tie_word_embeddings").asBoolean();
-            boolean bias = "qwen2".equals(type)
-                    || node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
-            if (node.hasNonNull("rope_scaling")) {
-                throw new IllegalArgumentException("config.json: rope_scaling is not supported, was "
-                        + node.get("rope_scaling"));
-            }
-            return new DecoderConfig(Architecture.LLAMA, type, integer(node, "vocab_size"), h,
-                    integer(node, "num_hidden_layers"), heads, kv, headDim, integer(node, "intermediate_size"),
-                    integer(node, "max_position_embeddings"), theta, eps, tied, bias);
-        }
-        throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
-                + type);
+        // One parser for every engine: core's DecoderSpec reads and validates the fields.
+        DecoderSpec spec = DecoderSpec.fromJson(node);
+        return new DecoderConfig(spec.llama() ? Architecture.LLAMA : Architecture.GPT2, spec.modelType(),
+                spec.vocabSize(), spec.hiddenSize(), spec.layers(), spec.heads(), spec.kvHeads(), spec.headDim(),
+                spec.intermediateSize(), spec.maxPositions(), spec.ropeTheta(), spec.normEps(),
+                spec.tieWordEmbeddings(), spec.attentionBias());
     }
 
     /**
@@ -183,24 +158,5 @@ public record DecoderConfig(Architecture architecture, String modelType, int voc
         }
         n.put("torch_dtype", "float32");
         return n;
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull() || !v.isTextual()) {
-            throw new IllegalArgumentException("config.json: required field '" + field + "' is missing");
-        }
-        return v.asText();
-    }
-
-    private static int integer(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            throw new IllegalArgumentException("config.json: required field '" + field + "' is missing");
-        }
-        if (!v.canConvertToInt()) {
-            throw new IllegalArgumentException("config.json: field '" + field + "' must be an integer, was " + v);
-        }
-        return v.asInt();
     }
 }
