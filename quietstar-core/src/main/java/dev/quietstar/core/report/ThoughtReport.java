@@ -45,8 +45,10 @@ public final class ThoughtReport {
     private final List<StepMetrics> steps;
     private final Map<String, String> runInfo;
     private final double maxDelta;
+    private final List<Map.Entry<String, String>> figures;
 
     private ThoughtReport(Builder b) {
+        this.figures = List.copyOf(b.figures);
         this.title = b.title;
         this.score = b.score;
         this.steps = List.copyOf(b.steps);
@@ -70,6 +72,7 @@ public final class ThoughtReport {
         private List<StepMetrics> steps = List.of();
         private Map<String, String> runInfo = new LinkedHashMap<>();
         private double maxDelta = DEFAULT_MAX_DELTA;
+        private final List<Map.Entry<String, String>> figures = new java.util.ArrayList<>();
 
         private Builder() {}
 
@@ -141,6 +144,23 @@ public final class ThoughtReport {
         }
 
         /**
+         * Adds a figure below the training charts: an SVG document made by this project's chart classes (for
+         * example {@link SvgLineChart}), with a caption. The SVG is embedded as given, so pass only SVG you made.
+         *
+         * @param caption what the figure shows
+         * @param svg the SVG markup
+         * @return this builder
+         */
+        public Builder figure(String caption, String svg) {
+            Objects.requireNonNull(caption, "caption");
+            if (svg == null || !svg.stripLeading().startsWith("<svg")) {
+                throw new IllegalArgumentException("figure '" + caption + "' is not an SVG document");
+            }
+            figures.add(Map.entry(caption, svg));
+            return this;
+        }
+
+        /**
          * Builds the report.
          *
          * @return the report
@@ -193,6 +213,10 @@ public final class ThoughtReport {
         appendRunInfo(h);
         appendText(h);
         appendTraining(h);
+        for (Map.Entry<String, String> f : figures) {
+            h.append("<section class=\"figure\">\n<h2>").append(Html.text(f.getKey())).append("</h2>\n")
+                    .append(f.getValue()).append("\n</section>\n");
+        }
         h.append("<script>").append(PAGE_SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }

@@ -557,9 +557,8 @@ public final class Benchmarks {
                 "AnswerEvaluator on held-out arithmetic problems with the demo's base checkpoint: answer NLL with "
                         + "the cached thought branch, token accuracy and greedy exact-match generation, batch 8.");
         int count = options.quick() ? 8 : 32;
-        List<EvalExample> examples = QuietStarDemo.heldOutExamples(
-                ArithmeticCorpus.builder().optSeed(9).optTrainDocuments(10).optHeldOutProblems(4 * count).build(),
-                count);
+        List<EvalExample> examples = QuietStarDemo.heldOutExamples(dev.quietstar.core.data.ColumnArithmeticCorpus.builder()
+                .optSeed(9).optPretrainDocuments(10).optContinuedDocuments(0).optHeldOutProblems(count).build(), count);
         try (QuietStarModel model = QuietStarModel.load(demoBase, Device.cpu())) {
             AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(1).build();
             for (EvalSetting setting : List.of(EvalSetting.thinkingOff(), EvalSetting.everyToken())) {

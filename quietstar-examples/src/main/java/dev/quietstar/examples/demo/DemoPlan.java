@@ -3,31 +3,36 @@ package dev.quietstar.examples.demo;
 import java.util.List;
 
 /**
- * The sizes of one demo run. Three presets: {@link #quick()} (a smoke test, about two minutes),
- * {@link #standard()} (the README's main command, within ten minutes on two cores) and {@link #full()} (more steps,
- * more held-out problems and a thoughtLength sweep).
+ * The sizes of one demo run. Three presets: {@link #quick()} (a smoke test), {@link #standard()} (the README's
+ * main command, within ten minutes on two cores) and {@link #full()} (more held-out problems and a thoughtLength
+ * sweep).
  *
  * @param name preset name, recorded in the results
- * @param trainDocuments generated training documents
- * @param heldOutProblems direct-answer problems for evaluation, with numbers never seen in training
+ * @param pretrainDocuments generated pretraining documents (half with worked solutions)
+ * @param continuedDocuments generated direct-answer documents for the continued training of every run
+ * @param heldOutProblems direct-answer problems for evaluation, with operands never seen in training
  * @param pretrainSteps next-token steps when the base model is pretrained here ({@code --from-scratch})
  * @param quietStarSteps Quiet-STaR steps, and the steps of the equal-steps control
  * @param thoughtLengths thought lengths to train (more than one is a sweep; the first is the headline)
  * @param lookahead true tokens scored after each thought
  * @param thoughtsPerPosition thoughts per position (REINFORCE baseline)
- * @param sequenceLength training window
+ * @param sequenceLength training window of the continued training
  * @param examplesPerStep examples per optimiser step
+ * @param qualityEvery steps between the checkpoints whose thoughts are scored (the thought-quality curve)
  * @param seed seed of the corpus, the training runs and the evaluation
  */
-public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int pretrainSteps, int quietStarSteps,
-        List<Integer> thoughtLengths, int lookahead, int thoughtsPerPosition, int sequenceLength,
-        int examplesPerStep, long seed) {
+public record DemoPlan(String name, int pretrainDocuments, int continuedDocuments, int heldOutProblems,
+        int pretrainSteps, int quietStarSteps, List<Integer> thoughtLengths, int lookahead, int thoughtsPerPosition,
+        int sequenceLength, int examplesPerStep, int qualityEvery, long seed) {
 
-    /** Copies the list. */
+    /** Copies the list and checks it. */
     public DemoPlan {
         thoughtLengths = List.copyOf(thoughtLengths);
         if (thoughtLengths.isEmpty()) {
             throw new IllegalArgumentException("a demo plan needs at least one thought length");
+        }
+        if (qualityEvery < 1) {
+            throw new IllegalArgumentException("qualityEvery must be >= 1, was " + qualityEvery);
         }
     }
 
@@ -37,7 +42,7 @@ public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int
      * @return the plan
      */
     public static DemoPlan quick() {
-        return new DemoPlan("quick", 2000, 12, 40, 6, List.of(4), 2, 2, 40, 4, 11);
+        return new DemoPlan("quick", 2000, 400, 12, 40, 6, List.of(8), 4, 2, 24, 4, 3, 11);
     }
 
     /**
@@ -46,16 +51,16 @@ public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int
      * @return the plan
      */
     public static DemoPlan standard() {
-        return new DemoPlan("standard", 20000, 100, 12000, 120, List.of(8), 4, 2, 40, 8, 11);
+        return new DemoPlan("standard", 100_000, 8000, 200, 10_000, 150, List.of(8), 4, 2, 24, 8, 25, 11);
     }
 
     /**
-     * The long preset, with a thoughtLength sweep.
+     * The long preset, with a thoughtLength sweep at equal steps.
      *
      * @return the plan
      */
     public static DemoPlan full() {
-        return new DemoPlan("full", 20000, 300, 12000, 300, List.of(8, 4, 12), 4, 2, 40, 8, 11);
+        return new DemoPlan("full", 100_000, 8000, 500, 10_000, 150, List.of(8, 4, 12), 4, 2, 24, 8, 25, 11);
     }
 
     /**
@@ -65,8 +70,20 @@ public record DemoPlan(String name, int trainDocuments, int heldOutProblems, int
      * @return the copy
      */
     public DemoPlan withPretrainSteps(int steps) {
-        return new DemoPlan(name, trainDocuments, heldOutProblems, steps, quietStarSteps, thoughtLengths, lookahead,
-                thoughtsPerPosition, sequenceLength, examplesPerStep, seed);
+        return new DemoPlan(name, pretrainDocuments, continuedDocuments, heldOutProblems, steps, quietStarSteps,
+                thoughtLengths, lookahead, thoughtsPerPosition, sequenceLength, examplesPerStep, qualityEvery, seed);
+    }
+
+    /**
+     * Returns a copy with another seed (of the corpus's continued part, the runs and the evaluation).
+     *
+     * @param value the seed
+     * @return the copy
+     */
+    public DemoPlan withSeed(long value) {
+        return new DemoPlan(name, pretrainDocuments, continuedDocuments, heldOutProblems, pretrainSteps,
+                quietStarSteps, thoughtLengths, lookahead, thoughtsPerPosition, sequenceLength, examplesPerStep,
+                qualityEvery, value);
     }
 
     /**

@@ -17,16 +17,103 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What the demo measured: the training phases, one row per model and evaluation setting, and the per-token effect
- * of thinking for the headline Quiet-STaR model. Written as {@code results.json} and {@code results.md}.
+ * What the demo measured: the training phases, one row per model and evaluation setting, paired per-problem
+ * comparisons of the headline result with the controls and the ablations, the thought-quality curve of the
+ * headline run, and the per-token effect of thinking. Written as {@code results.json} and {@code results.md}.
  *
  * @param plan the sizes
  * @param folder the output folder
  * @param phases the training runs
  * @param rows the evaluation rows
  * @param thinking the per-token effect of thinking for the headline model, or null
+ * @param comparisons paired per-problem differences of answer NLL
+ * @param verdict the headline numbers against the demo's targets, or null
+ * @param quality the thought-quality curve of the headline run (step 0 is the start)
+ * @param samples a few held-out problems with the thoughts the headline model had before their answer
  */
-public record DemoResults(DemoPlan plan, Path folder, List<Phase> phases, List<Row> rows, ThinkingEffect thinking) {
+public record DemoResults(DemoPlan plan, Path folder, List<Phase> phases, List<Row> rows, ThinkingEffect thinking,
+        List<Paired> comparisons, Verdict verdict, List<ThoughtQuality.Point> quality, List<Sample> samples) {
+
+    /**
+     * A paired comparison over the same problems: for each problem, its mean answer NLL per token under {@code a}
+     * minus under {@code b}; negative means {@code a} is better.
+     *
+     * @param name what is compared
+     * @param a the first row (model and setting)
+     * @param b the second row
+     * @param problems problems compared
+     * @param meanDelta mean over problems of NLL(a) - NLL(b), nats per token
+     * @param standardError standard error of that mean
+     * @param relativeChange answer NLL (per token, all problems) of a relative to b, minus 1
+     */
+    public record Paired(String name, String a, String b, int problems, double meanDelta, double standardError,
+            double relativeChange) {
+
+        static Paired of(String name, Row a, Row b) {
+            int n = Math.min(a.perExample().size(), b.perExample().size());
+            double[] d = new double[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = problemNll(a.perExample().get(i)) - problemNll(b.perExample().get(i));
+            }
+            double mean = java.util.Arrays.stream(d).average().orElse(Double.NaN);
+            double var = 0;
+            for (double x : d) {
+                var += (x - mean) * (x - mean);
+            }
+            double se = n > 1 ? Math.sqrt(var / (n - 1) / n) : Double.NaN;
+            return new Paired(name, a.model() + ", " + a.setting(), b.model() + ", " + b.setting(), n, mean, se,
+                    a.answerNll() / b.answerNll() - 1);
+        }
+
+        private static double problemNll(ExampleResult r) {
+            return -r.answerLogProbs().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+    }
+
+    /**
+     * The headline against the targets: think-once Quiet-STaR at least 15% below both plain controls in held-out
+     * answer NLL, and the constant-thought ablation losing at least half of that gain.
+     *
+     * @param headline the headline row's setting
+     * @param headlineNll its answer NLL
+     * @param gainVsEqualSteps 1 - NLL(headline) / NLL(control, equal steps)
+     * @param gainVsEqualTime 1 - NLL(headline) / NLL(control, equal wall time)
+     * @param constantLoss share of the gain over the better control that the constant thought loses
+     * @param shuffledLoss share of that gain that a thought of another problem loses
+     * @param oracleGain 1 - NLL(true worked solution as thought) / NLL(better control), NaN when not measured
+     * @param met whether both targets hold
+     */
+    public record Verdict(String headline, double headlineNll, double gainVsEqualSteps, double gainVsEqualTime,
+            double constantLoss, double shuffledLoss, double oracleGain, boolean met) {
+
+        static final double GAIN_TARGET = 0.15;
+        static final double CONSTANT_LOSS_TARGET = 0.5;
+
+        static Verdict of(Row headline, Row steps, Row time, Row constant, Row shuffled, Row oracle) {
+            double best = Math.min(steps.answerNll(), time.answerNll());
+            double gain = best - headline.answerNll();
+            double gs = 1 - headline.answerNll() / steps.answerNll();
+            double gt = 1 - headline.answerNll() / time.answerNll();
+            double cl = gain > 0 && constant != null ? 1 - (best - constant.answerNll()) / gain : Double.NaN;
+            double sl = gain > 0 && shuffled != null ? 1 - (best - shuffled.answerNll()) / gain : Double.NaN;
+            double og = oracle != null ? 1 - oracle.answerNll() / best : Double.NaN;
+            return new Verdict(headline.setting(), headline.answerNll(), gs, gt, cl, sl, og,
+                    gs >= GAIN_TARGET && gt >= GAIN_TARGET && cl >= CONSTANT_LOSS_TARGET);
+        }
+    }
+
+    /**
+     * One held-out problem and the headline model's thoughts before its answer.
+     *
+     * @param question the question
+     * @param workedSolution the true worked solution
+     * @param sampledThought the thought sampled at the training temperature
+     * @param greedyThought the greedy thought
+     * @param answer the gold answer
+     * @param generated the answer generated after the sampled thought
+     */
+    public record Sample(String question, String workedSolution, String sampledThought, String greedyThought,
+            String answer, String generated) {}
 
     /**
      * One training run.
@@ -142,8 +229,30 @@ public record DemoResults(DemoPlan plan, Path folder, List<Phase> phases, List<R
      */
     public String toMarkdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("## Held-out answers (").append(rows.isEmpty() ? 0 : rows.get(0).examples())
-                .append(" direct-answer problems, numbers unseen in training)\n\n");
+        int problems = rows.isEmpty() ? 0 : rows.get(0).examples();
+        if (verdict != null) {
+            sb.append("## Headline: thinking once before the answer\n\n");
+            sb.append(String.format(Locale.ROOT, "%s: answer NLL %.4f, %.1f%% below the equal-steps control and "
+                    + "%.1f%% below the equal-wall-time control (target: 15%% below both). The constant thought "
+                    + "loses %.0f%% of the gain over the better control (target: at least 50%%), a thought of another "
+                    + "problem loses %.0f%%; the true worked solution as the thought gives %.1f%% below the better "
+                    + "control. Targets %s.%n%n", verdict.headline(), verdict.headlineNll(),
+                    100 * verdict.gainVsEqualSteps(), 100 * verdict.gainVsEqualTime(), 100 * verdict.constantLoss(),
+                    100 * verdict.shuffledLoss(), 100 * verdict.oracleGain(), verdict.met() ? "met" : "NOT met"));
+        }
+        if (!comparisons.isEmpty()) {
+            sb.append("Paired over the same ").append(problems).append(" held-out problems (per problem: mean answer "
+                    + "NLL per token; negative = the first is better):\n\n");
+            sb.append("| comparison | mean difference (nats) | standard error | relative answer NLL |\n");
+            sb.append("|---|---:|---:|---:|\n");
+            for (Paired p : comparisons) {
+                sb.append(String.format(Locale.ROOT, "| %s | %+.4f | %.4f | %+.1f%% |%n", p.name(), p.meanDelta(),
+                        p.standardError(), 100 * p.relativeChange()));
+            }
+            sb.append('\n');
+        }
+        sb.append("## Held-out answers (").append(problems)
+                .append(" direct-answer problems, operands unseen in training)\n\n");
         sb.append("| model | thinking | answer NLL | token acc. | exact match | answer probability | mean w |"
                 + " tokens/s |\n");
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -160,6 +269,30 @@ public record DemoResults(DemoPlan plan, Path folder, List<Phase> phases, List<R
                     100 * thinking.improvedShare(), thinking.meanDelta(), thinking.hardestDecileDelta(),
                     thinking.generationSlowdown()));
         }
+        if (!quality.isEmpty()) {
+            sb.append("\n## Thought quality over training (headline run)\n\n");
+            sb.append("Share of thoughts before the answer that are exactly the worked solution, and per column "
+                    + "(least-significant first), on ").append(quality.get(0).problems())
+                    .append(" held-out problems; sampled at the training temperature and greedy.\n\n");
+            sb.append("| step | sampled exact | sampled columns | greedy exact | greedy columns | think-once answer NLL "
+                    + "| mean w |\n|---:|---:|---|---:|---|---:|---:|\n");
+            for (ThoughtQuality.Point q : quality) {
+                sb.append(String.format(Locale.ROOT, "| %d | %.3f | %s | %.3f | %s | %.4f | %.3f |%n", q.step(),
+                        q.sampledExact(), columns(q.sampledColumns()), q.greedyExact(), columns(q.greedyColumns()),
+                        q.answerNll(), q.meanMixingWeight()));
+            }
+        }
+        if (!samples.isEmpty()) {
+            sb.append("\n## Thoughts before the answer (headline model, first held-out problems)\n\n");
+            sb.append("| question | worked solution | sampled thought | greedy thought | answer | generated |\n");
+            sb.append("|---|---|---|---|---|---|\n");
+            for (Sample x : samples) {
+                sb.append("| `").append(x.question()).append("` | `").append(x.workedSolution()).append("` | `")
+                        .append(printable(x.sampledThought())).append("` | `").append(printable(x.greedyThought()))
+                        .append("` | ").append(x.answer()).append(" | `").append(printable(x.generated()))
+                        .append("` |\n");
+            }
+        }
         sb.append("\n## Training phases\n\n| phase | steps | wall s | tokens/s | fed tokens/s | final base NLL |\n");
         sb.append("|---|---:|---:|---:|---:|---:|\n");
         for (Phase p : phases) {
@@ -167,5 +300,22 @@ public record DemoResults(DemoPlan plan, Path folder, List<Phase> phases, List<R
                     p.wallSeconds(), p.tokensPerSecond(), p.fedTokensPerSecond(), p.finalBaseNll()));
         }
         return sb.toString();
+    }
+
+    private static String columns(double[] shares) {
+        StringBuilder b = new StringBuilder();
+        for (double x : shares) {
+            b.append(b.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", x));
+        }
+        return b.toString();
+    }
+
+    /** Makes a thought or generated text safe inside a Markdown code span. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            b.append(c == '\n' ? "\\n" : c == '|' ? "\\|" : c == '`' ? "'" : c < 32 || c == 0xFFFD ? "?" : c);
+        }
+        return b.toString();
     }
 }

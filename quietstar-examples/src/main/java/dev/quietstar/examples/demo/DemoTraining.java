@@ -37,6 +37,9 @@ final class DemoTraining {
     /** The base model's shape: a byte-level GPT-2, H = 128, 3 layers, 4 heads. */
     static final TinyModelSpec BASE_SPEC = new TinyModelSpec("gpt2", ByteTokenizer.VOCAB_SIZE, 128, 3, 4, 128, 42);
 
+    /** Pretraining window: the longest worked document ({@code Q: 999+999=?\nA: [...]1998\n}, 31 bytes) and the start token. */
+    static final int PRETRAIN_WINDOW = 32;
+
     private final QuietStarBackend backend;
     private final DemoPlan plan;
     private final List<String> overrides;
@@ -50,9 +53,10 @@ final class DemoTraining {
     /** The pretraining configuration (also the one recorded beside the shipped checkpoint). */
     static QuietStarConfig pretrainConfig(int steps, long seed) {
         QuietStarConfig o = QuietStarConfig.official();
-        return o.withShape(o.thoughtLength(), 4, 1, 48)
+        return o.withShape(o.thoughtLength(), 4, 1, PRETRAIN_WINDOW)
                 .withOptimizer(o.optimizer().withLearningRate(2e-3).withWarmupSteps(100))
-                .withTraining(TrainingConfig.official().withSteps(steps).withBatch(32, 32).withSeed(seed));
+                .withTraining(TrainingConfig.official().withSteps(steps).withBatch(32, 32).withSeed(seed)
+                        .withCheckpointEvery(Math.max(0, Math.min(2000, steps / 2))));
     }
 
     /**
@@ -106,6 +110,22 @@ final class DemoTraining {
     }
 
     /**
+     * Saves a checkpoint's weights with another configuration (the step-0 point of a run's thought-quality curve:
+     * the start weights with the run's thoughtLength and look-ahead).
+     *
+     * @param from the checkpoint
+     * @param config the configuration to record
+     * @param target the new checkpoint folder
+     */
+    static void saveWithConfig(Path from, QuietStarConfig config, Path target) {
+        try (QuietStarModel model = QuietStarModel.load(from, device())) {
+            model.save(target, config, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
+    }
+
+    /**
      * The Quiet-STaR recipe of the demo: the small-model preset with the meta-tokens frozen, then the user's
      * {@code --set} overrides.
      */
@@ -115,7 +135,8 @@ final class DemoTraining {
                 .withMetaTokenInit("[")
                 .withOptimizer(s.optimizer().withLearningRate(1e-4).withMultipliers(30.0, 0.0).withWarmupSteps(10))
                 .withTraining(TrainingConfig.official().withSteps(plan.quietStarSteps())
-                        .withBatch(plan.examplesPerStep(), plan.examplesPerStep()).withSeed(plan.seed()));
+                        .withBatch(plan.examplesPerStep(), plan.examplesPerStep()).withSeed(plan.seed())
+                        .withCheckpointEvery(plan.qualityEvery()));
         QuietStarConfig c = dev.quietstar.core.config.ConfigLoader.override(recipe, overrides);
         return c.withShape(thoughtLength, c.lookahead(), c.thoughtsPerPosition(), c.sequenceLength());
     }
@@ -123,7 +144,7 @@ final class DemoTraining {
     /** The control: the same data, batches and backbone learning rate, next-token loss only. */
     QuietStarConfig controlConfig(int steps) {
         QuietStarConfig q = quietStarConfig(plan.thoughtLength());
-        return q.withTraining(q.training().withSteps(steps));
+        return q.withTraining(q.training().withSteps(steps).withCheckpointEvery(0));
     }
 
     TrainingReport quietStar(Path start, Dataset data, Path out, int thoughtLength) {

@@ -2,7 +2,7 @@ package dev.quietstar.examples.demo;
 
 import dev.quietstar.api.TrainingReport;
 import dev.quietstar.api.spi.QuietStarBackend;
-import dev.quietstar.core.data.ArithmeticCorpus;
+import dev.quietstar.core.data.ColumnArithmeticCorpus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -20,12 +20,18 @@ import java.util.Objects;
  */
 public final class QuietStarDemo {
 
+    /**
+     * Seed of the demo's corpus. Fixed, whatever the run seed: the shipped base was pretrained on this corpus, and
+     * only with it are the held-out problems guaranteed unseen.
+     */
+    public static final long CORPUS_SEED = 11;
+
     private final QuietStarBackend backend;
     private final DemoPlan plan;
     private final Path dir;
     private final boolean fromScratch;
     private final PrintWriter out;
-    private final ArithmeticCorpus corpus;
+    private final ColumnArithmeticCorpus corpus;
     private final List<String> overrides;
     private Path givenBase;
 
@@ -60,8 +66,8 @@ public final class QuietStarDemo {
         this.dir = Objects.requireNonNull(dir, "dir");
         this.fromScratch = fromScratch;
         this.out = Objects.requireNonNull(out, "out");
-        this.corpus = ArithmeticCorpus.builder().optSeed(plan.seed()).optTrainDocuments(plan.trainDocuments())
-                .optHeldOutProblems(4 * plan.heldOutProblems()).build();
+        this.corpus = ColumnArithmeticCorpus.builder().optSeed(CORPUS_SEED).optPretrainDocuments(plan.pretrainDocuments())
+                .optContinuedDocuments(plan.continuedDocuments()).optHeldOutProblems(plan.heldOutProblems()).build();
     }
 
     /**
@@ -93,7 +99,7 @@ public final class QuietStarDemo {
 
     private Path pretrain() {
         DemoTraining training = new DemoTraining(backend, plan, overrides);
-        TrainingReport report = training.pretrain(corpus.trainDataset(), dir.resolve("pretrain"));
+        TrainingReport report = training.pretrain(corpus.pretrainDataset(), dir.resolve("pretrain"));
         Path base = dir.resolve("base");
         copyWeights(report.finalCheckpoint(), base);
         out.printf("pretrained %d steps in %.0f s; final next-token loss %.3f%n", report.steps().size(),
@@ -131,7 +137,10 @@ public final class QuietStarDemo {
         Path start = dir.resolve("start");
         DemoTraining.prepareStart(base, start);
         DemoTraining training = new DemoTraining(backend, plan, overrides);
-        var data = corpus.trainDataset();
+        var data = corpus.continuedDataset();
+        List<EvalExample> examples = heldOutExamples();
+        List<String> worked = corpus.heldOut().stream().limit(examples.size())
+                .map(ColumnArithmeticCorpus.Problem::scratchpad).toList();
         List<DemoResults.Phase> phases = new ArrayList<>();
         Map<Integer, TrainingReport> quietStar = new LinkedHashMap<>();
         for (int n : plan.thoughtLengths()) {
@@ -148,7 +157,7 @@ public final class QuietStarDemo {
                 "control (equal steps)");
         phases.add(DemoResults.Phase.of("control, equal steps", control));
         double secondsPerControlStep = control.wallSeconds() / Math.max(1, control.steps().size());
-        int timeSteps = (int) Math.max(plan.quietStarSteps(), Math.min(20L * plan.quietStarSteps(),
+        int timeSteps = (int) Math.max(plan.quietStarSteps(), Math.min(40L * plan.quietStarSteps(),
                 Math.round(headline.wallSeconds() / Math.max(1e-9, secondsPerControlStep))));
         out.println("== control: next-token loss, equal wall time (" + timeSteps + " steps)");
         out.flush();
@@ -156,32 +165,109 @@ public final class QuietStarDemo {
                 "control (equal time)");
         phases.add(DemoResults.Phase.of("control, equal wall time", controlTime));
 
-        List<EvalExample> examples = heldOutExamples();
+        out.println("== thought quality over training (" + Math.min(QUALITY_PROBLEMS, examples.size())
+                + " held-out problems per checkpoint)");
+        out.flush();
+        Path stepZero = dir.resolve("quietstar-n" + plan.thoughtLength()).resolve("step-0");
+        DemoTraining.saveWithConfig(start, training.quietStarConfig(plan.thoughtLength()), stepZero);
+        int q = Math.min(QUALITY_PROBLEMS, examples.size());
+        List<ThoughtQuality.Point> quality = ThoughtQuality.curve(stepZero,
+                dir.resolve("quietstar-n" + plan.thoughtLength()), examples.subList(0, q), worked.subList(0, q),
+                plan.seed());
+
         DemoEvaluation evaluation = new DemoEvaluation(plan, out);
         List<DemoResults.Row> rows = new ArrayList<>();
-        rows.addAll(evaluation.evaluate("base (no further training)", start, examples, false));
-        rows.addAll(evaluation.evaluate("control, equal steps", control.finalCheckpoint(), examples, false));
-        rows.addAll(evaluation.evaluate("control, equal wall time", controlTime.finalCheckpoint(), examples, false));
+        DemoResults.Row baseRow = evaluation.evaluate("base (no further training)", start, examples, worked, false)
+                .rows().get(0);
+        DemoResults.Row stepsRow = evaluation.evaluate("control, equal steps", control.finalCheckpoint(), examples,
+                worked, false).rows().get(0);
+        DemoResults.Row timeRow = evaluation.evaluate("control, equal wall time", controlTime.finalCheckpoint(),
+                examples, worked, false).rows().get(0);
+        rows.addAll(List.of(baseRow, stepsRow, timeRow));
         DemoResults.ThinkingEffect effect = null;
+        DemoEvaluation.Evaluated head = null;
         for (Map.Entry<Integer, TrainingReport> e : quietStar.entrySet()) {
             boolean headlineRun = e.getKey() == plan.thoughtLength();
-            List<DemoResults.Row> qs = evaluation.evaluate("quiet-star n=" + e.getKey(),
-                    e.getValue().finalCheckpoint(), examples, headlineRun);
-            rows.addAll(qs);
+            DemoEvaluation.Evaluated qs = evaluation.evaluate("quiet-star n=" + e.getKey(),
+                    e.getValue().finalCheckpoint(), examples, worked, headlineRun);
+            rows.addAll(qs.rows());
             if (headlineRun) {
-                effect = DemoResults.ThinkingEffect.of(qs);
+                head = qs;
+                effect = DemoResults.ThinkingEffect.of(qs.rows());
             }
         }
-        DemoResults results = new DemoResults(plan, dir, phases, rows, effect);
+        var spans = head.spans();
+        DemoResults.Row best = spans.get(SpanEvaluation.Source.SAMPLED).row();
+        DemoResults.Row off = head.rows().get(0);
+        List<DemoResults.Paired> paired = new ArrayList<>();
+        paired.add(DemoResults.Paired.of("think once vs control, equal steps", best, stepsRow));
+        paired.add(DemoResults.Paired.of("think once vs control, equal wall time", best, timeRow));
+        paired.add(DemoResults.Paired.of("think once vs base", best, baseRow));
+        paired.add(DemoResults.Paired.of("think once vs the same model, thinking off", best, off));
+        for (SpanEvaluation.Source source : List.of(SpanEvaluation.Source.CONSTANT, SpanEvaluation.Source.SHUFFLED,
+                SpanEvaluation.Source.ORACLE, SpanEvaluation.Source.GREEDY)) {
+            if (spans.containsKey(source)) {
+                paired.add(DemoResults.Paired.of(source.name().toLowerCase(java.util.Locale.ROOT)
+                        + " thought vs sampled thought", spans.get(source).row(), best));
+            }
+        }
+        DemoResults.Verdict verdict = DemoResults.Verdict.of(best, stepsRow, timeRow,
+                row(spans, SpanEvaluation.Source.CONSTANT), row(spans, SpanEvaluation.Source.SHUFFLED),
+                row(spans, SpanEvaluation.Source.ORACLE));
+        List<DemoResults.Sample> samples = new ArrayList<>();
+        for (int i = 0; i < Math.min(8, examples.size()); i++) {
+            samples.add(new DemoResults.Sample(examples.get(i).prompt().replace("\n", " ").strip(), worked.get(i),
+                    spans.get(SpanEvaluation.Source.SAMPLED).thoughts().get(i),
+                    spans.get(SpanEvaluation.Source.GREEDY).thoughts().get(i), examples.get(i).gold(),
+                    best.perExample().get(i).generated()));
+        }
+        DemoResults results = new DemoResults(plan, dir, phases, rows, effect, paired, verdict, quality, samples);
         results.write(dir);
         writeCurves(headline, control, dir.resolve("curves.svg"));
+        String qualitySvg = qualityChart(quality);
+        writeFile(dir.resolve("quality.svg"), qualitySvg);
         evaluation.writeReport(headline.finalCheckpoint(), examples.get(0), headline.steps(),
-                dir.resolve("report.html"));
+                dir.resolve("report.html"), qualitySvg);
         out.println();
         out.println(results.toMarkdown());
         out.println("results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json") + ", "
                 + dir.resolve("report.html"));
         out.flush();
+    }
+
+    /** Held-out problems whose thoughts are scored at every checkpoint of the headline run. */
+    static final int QUALITY_PROBLEMS = 100;
+
+    private static DemoResults.Row row(Map<SpanEvaluation.Source, SpanEvaluation.Result> spans,
+            SpanEvaluation.Source source) {
+        SpanEvaluation.Result r = spans.get(source);
+        return r == null ? null : r.row();
+    }
+
+    /** The thought-quality curve as a chart: exact and per-column shares of sampled thoughts over training. */
+    static String qualityChart(List<ThoughtQuality.Point> quality) {
+        double[] x = quality.stream().mapToDouble(ThoughtQuality.Point::step).toArray();
+        var chart = dev.quietstar.core.report.SvgLineChart.builder()
+                .title("Thoughts before the answer that are the worked solution (sampled, held-out problems)")
+                .xLabel("Quiet-STaR step").yLabel("share").integerX(true).size(720, 320)
+                .series("exact", x, quality.stream().mapToDouble(ThoughtQuality.Point::sampledExact).toArray())
+                .series("greedy, exact", x, quality.stream().mapToDouble(ThoughtQuality.Point::greedyExact)
+                        .toArray());
+        int columns = quality.isEmpty() ? 0 : quality.get(0).sampledColumns().length;
+        for (int c = 0; c < columns; c++) {
+            int col = c;
+            chart.series("column " + (c + 1), x, quality.stream().mapToDouble(p -> p.sampledColumns()[col])
+                    .toArray());
+        }
+        return chart.build().toSvg();
+    }
+
+    private static void writeFile(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     /** Training curves of the headline Quiet-STaR run beside the equal-steps control, as a standalone SVG. */
@@ -204,13 +290,16 @@ public final class QuietStarDemo {
     }
 
     /**
-     * Writes the corpus as files the other commands read: {@code train.txt} (documents separated by blank lines,
-     * for {@code quietstar train}) and {@code heldout.jsonl} (GSM8K form, for {@code quietstar eval}).
+     * Writes the corpus as files the other commands read: {@code pretrain.txt} and {@code train.txt} (the
+     * pretraining and the direct-answer continued-training documents, separated by blank lines, for
+     * {@code quietstar train}) and {@code heldout.jsonl} (GSM8K form, for {@code quietstar eval}).
      */
     private void writeData(Path folder) {
         try {
             Files.createDirectories(folder);
-            Files.writeString(folder.resolve("train.txt"), String.join("\n\n", corpus.train().stream()
+            Files.writeString(folder.resolve("pretrain.txt"), String.join("\n\n", corpus.pretrain().stream()
+                    .map(String::strip).toList()) + "\n");
+            Files.writeString(folder.resolve("train.txt"), String.join("\n\n", corpus.continued().stream()
                     .map(String::strip).toList()) + "\n");
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
             StringBuilder lines = new StringBuilder();
@@ -225,38 +314,20 @@ public final class QuietStarDemo {
         }
     }
 
-    /**
-     * The held-out sums and products as evaluation examples: the prompt ends where the answer digits begin. Word
-     * problems are left out: they are longer than the training window, so the model never saw their positions.
-     */
+    /** The held-out problems as evaluation examples. */
     List<EvalExample> heldOutExamples() {
         return heldOutExamples(corpus, plan.heldOutProblems());
     }
 
     /**
-     * The first held-out sums and products of a corpus as evaluation examples, as the demo evaluates them.
+     * The first held-out problems of a corpus as evaluation examples: the prompt ends where the answer begins.
      *
      * @param corpus the corpus
      * @param count examples wanted at most
      * @return the examples
      */
-    public static List<EvalExample> heldOutExamples(ArithmeticCorpus corpus, int count) {
-        List<EvalExample> list = new ArrayList<>();
-        for (ArithmeticCorpus.Problem p : corpus.heldOut()) {
-            if (list.size() == count) {
-                break;
-            }
-            if (!p.kind().equals(ArithmeticCorpus.ADDITION) && !p.kind().equals(ArithmeticCorpus.MULTIPLICATION)) {
-                continue;
-            }
-            String answer = p.answer();
-            String prompt = p.question();
-            if (answer.startsWith("#### ")) {
-                prompt = prompt + "#### ";
-                answer = answer.substring(5);
-            }
-            list.add(new EvalExample(prompt, answer, List.of(), EvalExample.Kind.GSM8K));
-        }
-        return list;
+    public static List<EvalExample> heldOutExamples(ColumnArithmeticCorpus corpus, int count) {
+        return corpus.heldOut().stream().limit(count)
+                .map(p -> new EvalExample(p.question(), p.answer(), List.of(), EvalExample.Kind.GSM8K)).toList();
     }
 }
