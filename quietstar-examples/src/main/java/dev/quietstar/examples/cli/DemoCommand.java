@@ -3,6 +3,7 @@ package dev.quietstar.examples.cli;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
 import dev.quietstar.examples.demo.DemoPlan;
+import dev.quietstar.examples.demo.EstimatorStudy;
 import dev.quietstar.examples.demo.QuietStarDemo;
 import dev.quietstar.examples.demo.StoriesDemo;
 import java.io.PrintWriter;
@@ -71,6 +72,16 @@ public final class DemoCommand implements Callable<Integer> {
                     + "model; the last ones are held out.")
     Path data;
 
+    @Option(names = "--study",
+            description = "Instead of the demo table: train each reward estimator / objective variant (official, "
+                    + "leave-one-out P=4, best-of-4, thought temperature 0.5) over --seeds seeds and the "
+                    + "thoughtLength sweep (4, 12), and score the thoughts at every checkpoint.")
+    boolean study;
+
+    @Option(names = "--seeds", paramLabel = "N", defaultValue = "3",
+            description = "Seeds per variant with --study (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
     @Option(names = "--output", paramLabel = "DIR",
             description = "Output folder. Default: quietstar-demo-<date-time> in the current folder.")
     Path output;
@@ -115,6 +126,22 @@ public final class DemoCommand implements Callable<Integer> {
                 stories.useStories(data);
             }
             stories.run();
+            out.flush();
+            return 0;
+        }
+        if (study) {
+            if (fromScratch || pretrainOnly || !overrides.isEmpty()) {
+                throw new IllegalArgumentException("--study takes only --quick/--full, --base, --seeds and --output");
+            }
+            if (seeds < 1 || seeds > 20) {
+                throw new IllegalArgumentException("--seeds must be in 1..20, was " + seeds);
+            }
+            java.util.List<Long> list = new java.util.ArrayList<>();
+            for (int i = 0; i < seeds; i++) {
+                list.add(plan.seed() + i);
+            }
+            new EstimatorStudy(backend, plan, dir.toAbsolutePath(), list, out)
+                    .run(base == null ? null : base.toAbsolutePath());
             out.flush();
             return 0;
         }

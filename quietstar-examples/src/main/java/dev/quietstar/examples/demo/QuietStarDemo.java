@@ -66,7 +66,17 @@ public final class QuietStarDemo {
         this.dir = Objects.requireNonNull(dir, "dir");
         this.fromScratch = fromScratch;
         this.out = Objects.requireNonNull(out, "out");
-        this.corpus = ColumnArithmeticCorpus.builder().optSeed(CORPUS_SEED).optPretrainDocuments(plan.pretrainDocuments())
+        this.corpus = corpus(plan);
+    }
+
+    /**
+     * The demo's corpus for a plan's sizes (always with {@link #CORPUS_SEED}).
+     *
+     * @param plan the sizes
+     * @return the corpus
+     */
+    public static ColumnArithmeticCorpus corpus(DemoPlan plan) {
+        return ColumnArithmeticCorpus.builder().optSeed(CORPUS_SEED).optPretrainDocuments(plan.pretrainDocuments())
                 .optContinuedDocuments(plan.continuedDocuments()).optHeldOutProblems(plan.heldOutProblems()).build();
     }
 
