@@ -8,7 +8,8 @@ import java.util.List;
  * sweep).
  *
  * @param name preset name, recorded in the results
- * @param pretrainDocuments generated pretraining documents (half with worked solutions)
+ * @param pretrainDocuments generated pretraining documents (half with worked solutions); every preset uses the
+ *     shipped base's 100 000, so that the held-out problems are the ones that base never saw
  * @param continuedDocuments generated direct-answer documents for the continued training of every run
  * @param heldOutProblems direct-answer problems for evaluation, with operands never seen in training
  * @param pretrainSteps next-token steps when the base model is pretrained here ({@code --from-scratch})
@@ -42,7 +43,7 @@ public record DemoPlan(String name, int pretrainDocuments, int continuedDocument
      * @return the plan
      */
     public static DemoPlan quick() {
-        return new DemoPlan("quick", 2000, 400, 12, 40, 6, List.of(8), 4, 2, 24, 4, 3, 11);
+        return new DemoPlan("quick", 100_000, 400, 12, 40, 6, List.of(8), 4, 2, 24, 4, 3, 11);
     }
 
     /**

@@ -184,6 +184,16 @@ public final class QuietStarDemo {
         List<ThoughtQuality.Point> quality = ThoughtQuality.curve(stepZero,
                 dir.resolve("quietstar-n" + plan.thoughtLength()), examples.subList(0, q), worked.subList(0, q),
                 plan.seed());
+        List<DemoResults.LabelledPoint> controlQuality = new ArrayList<>();
+        for (var c : List.of(Map.entry("control, equal steps", control), Map.entry("control, equal wall time",
+                controlTime))) {
+            Path withConfig = dir.resolve(c.getKey().endsWith("steps") ? "control-steps" : "control-time")
+                    .resolve("final-with-thought-config");
+            DemoTraining.saveWithConfig(c.getValue().finalCheckpoint(),
+                    training.quietStarConfig(plan.thoughtLength()), withConfig);
+            controlQuality.add(new DemoResults.LabelledPoint(c.getKey(), ThoughtQuality.measure(withConfig,
+                    c.getValue().steps().size(), examples.subList(0, q), worked.subList(0, q), plan.seed())));
+        }
 
         DemoEvaluation evaluation = new DemoEvaluation(plan, out);
         List<DemoResults.Row> rows = new ArrayList<>();
@@ -231,7 +241,8 @@ public final class QuietStarDemo {
                     spans.get(SpanEvaluation.Source.GREEDY).thoughts().get(i), examples.get(i).gold(),
                     best.perExample().get(i).generated()));
         }
-        DemoResults results = new DemoResults(plan, dir, phases, rows, effect, paired, verdict, quality, samples);
+        DemoResults results = new DemoResults(plan, dir, phases, rows, effect, paired, verdict, quality, samples,
+                controlQuality);
         results.write(dir);
         writeCurves(headline, control, dir.resolve("curves.svg"));
         String qualitySvg = qualityChart(quality);
