@@ -51,12 +51,12 @@ final class DemoTraining {
     }
 
     /** The pretraining configuration (also the one recorded beside the shipped checkpoint). */
-    static QuietStarConfig pretrainConfig(int steps, long seed) {
+    static QuietStarConfig pretrainConfig(int steps, int baseStep, long seed) {
         QuietStarConfig o = QuietStarConfig.official();
         return o.withShape(o.thoughtLength(), 4, 1, PRETRAIN_WINDOW)
                 .withOptimizer(o.optimizer().withLearningRate(2e-3).withWarmupSteps(100))
                 .withTraining(TrainingConfig.official().withSteps(steps).withBatch(32, 32).withSeed(seed)
-                        .withCheckpointEvery(Math.max(0, Math.min(2000, steps / 2))));
+                        .withCheckpointEvery(baseStep));
     }
 
     /**
@@ -67,7 +67,8 @@ final class DemoTraining {
      * @return the final checkpoint and metrics
      */
     TrainingReport pretrain(Dataset data, Path out) {
-        return run(new TrainingSetup(new ModelSource.Tiny(BASE_SPEC), pretrainConfig(plan.pretrainSteps(), 42), out,
+        return run(new TrainingSetup(new ModelSource.Tiny(BASE_SPEC),
+                pretrainConfig(plan.pretrainSteps(), plan.baseStep(), 42), out,
                 TrainingObjective.NEXT_TOKEN), "pretrain", data);
     }
 

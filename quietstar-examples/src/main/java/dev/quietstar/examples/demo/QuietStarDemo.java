@@ -111,9 +111,12 @@ public final class QuietStarDemo {
         DemoTraining training = new DemoTraining(backend, plan, overrides);
         TrainingReport report = training.pretrain(corpus.pretrainDataset(), dir.resolve("pretrain"));
         Path base = dir.resolve("base");
-        copyWeights(report.finalCheckpoint(), base);
-        out.printf("pretrained %d steps in %.0f s; final next-token loss %.3f%n", report.steps().size(),
-                report.wallSeconds(), report.steps().get(report.steps().size() - 1).baseNllPlain());
+        Path chosen = report.finalCheckpoint().getParent().resolve(String.format("step-%06d", plan.baseStep()));
+        copyWeights(chosen, base);
+        out.printf("pretrained %d steps in %.0f s; final next-token loss %.3f; the base is the checkpoint after %d "
+                + "steps (next-token loss %.3f)%n", report.steps().size(), report.wallSeconds(),
+                report.steps().get(report.steps().size() - 1).baseNllPlain(), plan.baseStep(),
+                report.steps().get(plan.baseStep() - 1).baseNllPlain());
         return base;
     }
 
