@@ -49,18 +49,18 @@ public final class EstimatorStudy {
      */
     public record Run(String variant, long seed, double wallSeconds, List<ThoughtQuality.Point> curve) {}
 
-    /** The variants, official first. */
+    /** The variants: official first, then in order of interest (a stopped study keeps the first ones). */
     static List<Variant> variants(int thoughtLength) {
         return List.of(
                 new Variant("official (P=2, mean baseline)", List.of(), thoughtLength, true),
-                new Variant("leave-one-out baseline, P=4", List.of("advantage=LEAVE_ONE_OUT", "thoughtsPerPosition=4"),
-                        thoughtLength, true),
                 new Variant("best-of-4 filter", List.of("advantage=BEST_OF", "thoughtsPerPosition=4"), thoughtLength,
                         true),
-                new Variant("official, thought temperature 0.5", List.of("thoughtTemperature=0.5"), thoughtLength,
-                        true),
                 new Variant("official, thoughtLength 4", List.of(), 4, false),
-                new Variant("official, thoughtLength 12", List.of(), 12, false));
+                new Variant("official, thoughtLength 12", List.of(), 12, false),
+                new Variant("leave-one-out baseline, P=4", List.of("advantage=LEAVE_ONE_OUT", "thoughtsPerPosition=4"),
+                        thoughtLength, true),
+                new Variant("official, thought temperature 0.5", List.of("thoughtTemperature=0.5"), thoughtLength,
+                        true));
     }
 
     private final QuietStarBackend backend;
@@ -119,11 +119,21 @@ public final class EstimatorStudy {
                 DemoPlan p = plan.withSeed(seed);
                 DemoTraining training = new DemoTraining(backend, p, v.overrides());
                 Path runDir = dir.resolve(tag);
-                TrainingReport r = training.quietStar(start, corpus.continuedDataset(), runDir, v.thoughtLength());
+                Path done = runDir.resolve("checkpoints").resolve(String.format("step-%06d", plan.quietStarSteps()));
+                double wall;
+                if (Files.isRegularFile(done.resolve("model.safetensors"))) {
+                    // a study run again in the same folder reuses finished runs and measures them again
+                    out.println("   reusing the finished run in " + runDir);
+                    wall = Double.NaN;
+                } else {
+                    TrainingReport r = training.quietStar(start, corpus.continuedDataset(), runDir,
+                            v.thoughtLength());
+                    wall = r.wallSeconds();
+                }
                 Path stepZero = runDir.resolve("step-0");
                 DemoTraining.saveWithConfig(start, training.quietStarConfig(v.thoughtLength()), stepZero);
                 List<ThoughtQuality.Point> curve = ThoughtQuality.curve(stepZero, runDir, examples, worked, seed);
-                runs.add(new Run(v.name(), seed, r.wallSeconds(), curve));
+                runs.add(new Run(v.name(), seed, wall, curve));
                 ThoughtQuality.Point last = curve.get(curve.size() - 1);
                 out.printf(Locale.ROOT, "   sampled exact %.3f -> %.3f, greedy exact %.3f -> %.3f, think-once NLL "
                         + "%.4f -> %.4f%n", curve.get(0).sampledExact(), last.sampledExact(),
