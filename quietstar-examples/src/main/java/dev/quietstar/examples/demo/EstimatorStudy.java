@@ -181,6 +181,8 @@ public final class EstimatorStudy {
                 + "against the worked solution, at the start (step 0) and after the last step; mean over seeds "
                 + "(min..max in brackets). Think-once answer NLL uses the sampled thought, kept for the look-ahead."
                 + "\n\n");
+        sb.append("(train s: mean training wall time of the runs this invocation trained; '-' when every run was "
+                + "reused from an earlier invocation.)\n\n");
         sb.append("| variant | seeds | sampled exact, start | sampled exact, end | greedy exact, end | think-once "
                 + "answer NLL, start | think-once answer NLL, end | mean w, end | train s |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -197,8 +199,7 @@ public final class EstimatorStudy {
                     .append(stat(rs, true, ThoughtQuality.Point::answerNll, "%.4f")).append(" | ")
                     .append(stat(rs, false, ThoughtQuality.Point::answerNll, "%.4f")).append(" | ")
                     .append(stat(rs, false, ThoughtQuality.Point::meanMixingWeight, "%.3f")).append(" | ")
-                    .append(String.format(Locale.ROOT, "%.0f", rs.stream().mapToDouble(Run::wallSeconds).average()
-                            .orElse(Double.NaN))).append(" |\n");
+                    .append(trainSeconds(rs)).append(" |\n");
         }
         sb.append("\nSampled-thought exact share per checkpoint (mean over seeds):\n\n| variant |");
         List<Integer> steps = runs.isEmpty() ? List.of()
@@ -218,6 +219,12 @@ public final class EstimatorStudy {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** Mean training time of the runs trained in this study (a reused run has no time). */
+    private static String trainSeconds(List<Run> runs) {
+        var timed = runs.stream().mapToDouble(Run::wallSeconds).filter(Double::isFinite).summaryStatistics();
+        return timed.getCount() == 0 ? "-" : String.format(Locale.ROOT, "%.0f", timed.getAverage());
     }
 
     private static String stat(List<Run> runs, boolean first,
