@@ -11,24 +11,28 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * as future work). The gate reads detached inputs and has its own optimiser and loss, so it never changes the
  * gradients of the objective.
  *
+ * <p>The gate is fitted by ridge regression on running sums that are multiplied by {@code forgetting} before each
+ * micro-batch is added, so it follows the gain as the model changes over training.
+ *
  * @param enabled whether training fits the gate and saves it in every checkpoint (default true)
- * @param learningRate Adam learning rate of the gate's squared-error loss, in (0, 1] (default 0.003)
+ * @param forgetting weight kept by the older statistics per micro-batch, in [0.5, 1]; 1 never forgets (default
+ *     0.98: an effective memory of about 50 micro-batches)
  */
-@JsonPropertyOrder({"enabled", "learningRate"})
-public record GateConfig(boolean enabled, double learningRate) {
+@JsonPropertyOrder({"enabled", "forgetting"})
+public record GateConfig(boolean enabled, double forgetting) {
 
     /** Validates the fields. */
     public GateConfig {
-        Checks.inRange("gate.learningRate", learningRate, 1e-9, 1.0);
+        Checks.inRange("gate.forgetting", forgetting, 0.5, 1.0);
     }
 
     /**
-     * The default: the gate is trained with Adam at learning rate 0.003.
+     * The default: the gate is trained, forgetting factor 0.98.
      *
      * @return the default settings
      */
     public static GateConfig defaults() {
-        return new GateConfig(true, 3e-3);
+        return new GateConfig(true, 0.98);
     }
 
     /**
@@ -38,6 +42,6 @@ public record GateConfig(boolean enabled, double learningRate) {
      * @return the copy
      */
     public GateConfig withEnabled(boolean value) {
-        return new GateConfig(value, learningRate);
+        return new GateConfig(value, forgetting);
     }
 }

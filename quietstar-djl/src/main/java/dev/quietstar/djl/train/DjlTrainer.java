@@ -72,8 +72,8 @@ public final class DjlTrainer implements Trainer {
     public static final String STATE_DIR = "training-state";
     /** File in {@link #STATE_DIR} with the exact meta-token parameters (the weights file holds them scaled). */
     public static final String META_TOKEN_PARAMETERS = "meta-token-parameters.safetensors";
-    /** File in {@link #STATE_DIR} with the thinking gate's optimiser state. */
-    public static final String GATE_STATE = "thinking-gate-optimizer.json";
+    /** File in {@link #STATE_DIR} with the thinking gate trainer's running sums. */
+    public static final String GATE_STATE = "thinking-gate-trainer.json";
 
     private static final Logger LOG = LoggerFactory.getLogger(DjlTrainer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -170,7 +170,7 @@ public final class DjlTrainer implements Trainer {
         this.optimizer = new AdamW(config.optimizer(), model.manager());
         if (objectiveKind == Objective.QUIET_STAR && config.gate().enabled()) {
             ThinkingGate start = model.thinkingGate().orElse(ThinkingGate.zero(model.decoder().config().hiddenSize()));
-            this.gateTrainer = new GateTrainer(start, config.gate().learningRate());
+            this.gateTrainer = new GateTrainer(start, config.gate().forgetting());
             model.setThinkingGate(start);
         } else {
             this.gateTrainer = null;
@@ -178,7 +178,7 @@ public final class DjlTrainer implements Trainer {
     }
 
     /**
-     * The thinking gate's loss (half squared error before its update) of every micro-batch trained so far in this
+     * The thinking gate's loss (half squared error of the gate so far, before the batch is added) of every micro-batch trained so far in this
      * trainer, oldest first; empty when the gate is off.
      *
      * @return the losses
