@@ -49,18 +49,18 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
      * @return nats, positive when thinking helps
      */
     public double alwaysGain() {
-        return reference("never").nll() - reference("always").nll();
+        return reference("never").pairedNll() - reference("always").pairedNll();
     }
 
     /**
      * The share of always-think's gain a point keeps.
      *
      * @param p the point
-     * @return (NLL_never - NLL_p) / gain, NaN when always-think gains nothing
+     * @return (NLL_never - NLL_p) / gain on the paired NLL, NaN when always-think gains nothing
      */
     public double gainKept(CurvePoint p) {
         double gain = alwaysGain();
-        return gain > 0 ? (reference("never").nll() - p.nll()) / gain : Double.NaN;
+        return gain > 0 ? (reference("never").pairedNll() - p.pairedNll()) / gain : Double.NaN;
     }
 
     /**
@@ -83,7 +83,7 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
         CurvePoint best = null;
         for (CurvePoint p : adaptive) {
             if (tokensSaved(p) >= GOAL_SAVING_PERCENT / 100.0 - 1e-12
-                    && (best == null || p.nll() < best.nll())) {
+                    && (best == null || p.pairedNll() < best.pairedNll())) {
                 best = p;
             }
         }
@@ -110,12 +110,12 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
         CurvePoint best = bestAtGoalSaving();
         String bestText = best == null ? "no adaptive point saved " + GOAL_SAVING_PERCENT + "% of the thought tokens"
                 : String.format(Locale.ROOT, "at threshold %.4g the gate thinks before %.1f%% of tokens (%.1f%% fewer "
-                        + "thought tokens than always) with NLL %.4f", best.threshold(), 100 * best.thinkFraction(),
-                        100 * tokensSaved(best), best.nll());
+                        + "thought tokens than always) with paired NLL %.4f", best.threshold(),
+                        100 * best.thinkFraction(), 100 * tokensSaved(best), best.pairedNll());
         if (!(gain > 0)) {
             return String.format(Locale.ROOT, "Always-think does not improve NLL here (never %.4f, always %.4f, gain "
                     + "%.4f nats), so the goal's 'share of the gain kept' is undefined; %s.",
-                    reference("never").nll(), reference("always").nll(), gain, bestText);
+                    reference("never").pairedNll(), reference("always").pairedNll(), gain, bestText);
         }
         String kept = best == null ? "" : String.format(Locale.ROOT, ", keeping %.0f%% of always-think's gain of %.4f "
                 + "nats", 100 * gainKept(best), gain);
@@ -134,10 +134,14 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
         StringBuilder md = new StringBuilder();
         md.append("# Adaptive thinking curve (").append(task).append(")\n\n").append(description).append("\n\n");
         md.append("Thought tokens per token = share of tokens preceded by a thought x (thoughtLength ")
-                .append(thoughtLength).append(" + 2).\n\n");
-        md.append("| setting | threshold | thinks before | thought tokens / token | saved vs always | NLL | gain kept |");
+                .append(thoughtLength).append(" + 2). Paired NLL: always-think's per-token log-probability where the "
+                        + "setting thinks, never-think's elsewhere (the same thoughts for every point); gain kept is "
+                        + "measured on it. Own-run NLL: the setting evaluated on its own, with its own thought "
+                        + "samples.\n\n");
+        md.append("| setting | threshold | thinks before | thought tokens / token | saved vs always | paired NLL | "
+                + "gain kept | own-run NLL |");
         md.append(em ? " exact match | thought tokens / generated token |\n" : "\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|").append(em ? "---:|---:|\n" : "\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|").append(em ? "---:|---:|\n" : "\n");
         List<CurvePoint> all = new ArrayList<>(references);
         all.addAll(adaptive);
         for (CurvePoint p : all) {
@@ -146,8 +150,9 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
                     .append(fmt("%.1f%%", 100 * p.thinkFraction())).append(" | ")
                     .append(fmt("%.2f", p.thoughtTokensPerToken())).append(" | ")
                     .append(pct(tokensSaved(p))).append(" | ")
-                    .append(fmt("%.4f", p.nll())).append(" | ")
-                    .append(pct(gainKept(p))).append(" |");
+                    .append(fmt("%.4f", p.pairedNll())).append(" | ")
+                    .append(pct(gainKept(p))).append(" | ")
+                    .append(fmt("%.4f", p.nll())).append(" |");
             if (em) {
                 md.append(' ').append(Double.isNaN(p.exactMatch()) ? "—" : fmt("%.3f", p.exactMatch())).append(" | ")
                         .append(Double.isNaN(p.generatedThoughtTokensPerToken()) ? "—"
@@ -180,15 +185,15 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
     public String chart(String what) {
         boolean nll = what.equals("nll");
         SvgLineChart.Builder b = SvgLineChart.builder()
-                .title("adaptive thinking (" + task + "): " + (nll ? "NLL" : "exact match") + " vs thought tokens")
+                .title("adaptive thinking (" + task + "): " + (nll ? "paired NLL" : "exact match") + " vs thought tokens")
                 .xLabel("thought tokens per token").yLabel(nll ? "held-out NLL (nats)" : "exact match");
         List<CurvePoint> sorted = new ArrayList<>(adaptive);
         sorted.sort((a, c) -> Double.compare(a.thoughtTokensPerToken(), c.thoughtTokensPerToken()));
         b.series("adaptive (gate threshold sweep)", sorted.stream().mapToDouble(CurvePoint::thoughtTokensPerToken)
-                .toArray(), sorted.stream().mapToDouble(p -> nll ? p.nll() : p.exactMatch()).toArray());
+                .toArray(), sorted.stream().mapToDouble(p -> nll ? p.pairedNll() : p.exactMatch()).toArray());
         for (CurvePoint r : references) {
             b.series(r.setting(), new double[] {r.thoughtTokensPerToken()},
-                    new double[] {nll ? r.nll() : r.exactMatch()});
+                    new double[] {nll ? r.pairedNll() : r.exactMatch()});
         }
         return b.build().toSvg();
     }
@@ -247,6 +252,7 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
             m.put("thinkFraction", finite(p.thinkFraction()));
             m.put("thoughtTokensPerToken", finite(p.thoughtTokensPerToken()));
             m.put("nll", finite(p.nll()));
+            m.put("pairedNll", finite(p.pairedNll()));
             m.put("exactMatch", finite(p.exactMatch()));
             m.put("generatedThoughtTokensPerToken", finite(p.generatedThoughtTokensPerToken()));
             return m;

@@ -4,13 +4,14 @@ import dev.quietstar.api.TextScore;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.eval.EvalExample;
+import dev.quietstar.core.gate.ThinkingGate;
+import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.eval.AnswerEvaluator;
 import dev.quietstar.djl.eval.EvalProgress;
 import dev.quietstar.djl.eval.EvalSetting;
 import dev.quietstar.djl.eval.SettingResult;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.QuietStarModel;
-import dev.quietstar.core.gate.ThinkingGate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,8 @@ import java.util.Objects;
  *
  * <p>On question sets the measurements are the evaluator's ({@link AnswerEvaluator}, the code of
  * {@code quietstar eval}): teacher-forced answer NLL, where each thinking position's token is scored after a thought,
- * and greedy exact match with the same policy. On plain texts (stories) every token is scored once with a thought
+ * and greedy exact match with the same policy. Each setting draws its own thoughts, so the runner also gives a paired
+ * NLL per point, built from the always-think and never-think runs' per-token log-probabilities. On plain texts (stories) every token is scored once with a thought
  * and once without ({@link DjlReasoner#score}), and each threshold keeps the thought's log-probability where the
  * gate's prediction exceeds it: every threshold sees the same sampled thoughts, so the curve has no sampling noise
  * between its points.
@@ -67,8 +69,9 @@ public final class AdaptiveCurveRunner {
     public AdaptiveCurve answers(List<EvalExample> examples, double[] thresholds, String trigger, boolean exactMatch,
             EvalProgress progress, String description) {
         AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(seed).optExactMatch(exactMatch).build();
+        List<double[]> gains = evaluator.answerGains(examples);
         if (thresholds == null) {
-            double[] all = evaluator.answerGains(examples).stream().flatMapToDouble(Arrays::stream).toArray();
+            double[] all = gains.stream().flatMapToDouble(Arrays::stream).toArray();
             thresholds = AdaptiveCurve.quantileThresholds(all, DEFAULT_THINK_SHARES);
         }
         List<String> names = new ArrayList<>(List.of("always", "once", "never"));
@@ -87,6 +90,24 @@ public final class AdaptiveCurveRunner {
             settings.add(new EvalSetting(label, c, false));
         }
         List<SettingResult> results = evaluator.evaluate(examples, settings, progress);
+        // Per answer token: always-think's and never-think's log-probabilities, for the paired NLL.
+        List<double[]> always = new ArrayList<>();
+        List<double[]> never = new ArrayList<>();
+        List<boolean[]> once = new ArrayList<>();
+        TextTokenizer tok = model.tokenizer();
+        ThinkingPolicy trigger1 = ThinkingPolicy.afterTriggers(List.of(trigger));
+        for (int e = 0; e < examples.size(); e++) {
+            always.add(results.get(0).perExample().get(e).answerLogProbs().stream().mapToDouble(Double::doubleValue)
+                    .toArray());
+            never.add(results.get(2).perExample().get(e).answerLogProbs().stream().mapToDouble(Double::doubleValue)
+                    .toArray());
+            int[] answer = tok.encode(AnswerEvaluator.answerText(examples.get(e)));
+            boolean[] at = new boolean[answer.length];
+            for (int j = 0; j < answer.length; j++) {
+                at[j] = trigger1.thinkBeforeNext(examples.get(e).prompt() + tok.decode(Arrays.copyOf(answer, j)), j);
+            }
+            once.add(at);
+        }
         List<CurvePoint> refs = new ArrayList<>();
         List<CurvePoint> adaptive = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
@@ -100,8 +121,21 @@ public final class AdaptiveCurveRunner {
             long genThought = c.thought() - thoughts;
             double genPerToken = exactMatch && genAsked > 0 ? (double) genThought * stepsPerThought() / genAsked
                     : Double.NaN;
-            CurvePoint p = new CurvePoint(names.get(i), i < 3 ? Double.NaN : thresholds[i - 3], share,
-                    share * stepsPerThought(), r.answerNll(), r.exactMatch(), genPerToken);
+            double threshold = i < 3 ? Double.NaN : thresholds[i - 3];
+            double paired = 0;
+            for (int e = 0; e < examples.size(); e++) {
+                for (int j = 0; j < always.get(e).length; j++) {
+                    boolean think = switch (i) {
+                        case 0 -> true;
+                        case 1 -> once.get(e)[j];
+                        case 2 -> false;
+                        default -> gains.get(e)[j] > threshold;
+                    };
+                    paired -= think ? always.get(e)[j] : never.get(e)[j];
+                }
+            }
+            CurvePoint p = new CurvePoint(names.get(i), threshold, share, share * stepsPerThought(), r.answerNll(),
+                    paired / answerTokens, r.exactMatch(), genPerToken);
             (i < 3 ? refs : adaptive).add(p);
         }
         return new AdaptiveCurve("answers", description, model.config().thoughtLength(), refs, adaptive);
@@ -156,6 +190,7 @@ public final class AdaptiveCurveRunner {
             }
         }
         double share = (double) thoughts / tokens;
-        return new CurvePoint(name, label, share, share * stepsPerThought(), nll / tokens, Double.NaN, Double.NaN);
+        return new CurvePoint(name, label, share, share * stepsPerThought(), nll / tokens, nll / tokens, Double.NaN,
+                Double.NaN);
     }
 }
