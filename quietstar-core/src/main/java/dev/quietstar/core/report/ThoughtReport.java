@@ -45,6 +45,8 @@ public final class ThoughtReport {
     private final List<StepMetrics> steps;
     private final Map<String, String> runInfo;
     private final double maxDelta;
+    private final List<SvgLineChart> adaptiveCharts;
+    private final String adaptiveSummary;
 
     private ThoughtReport(Builder b) {
         this.title = b.title;
@@ -52,6 +54,8 @@ public final class ThoughtReport {
         this.steps = List.copyOf(b.steps);
         this.runInfo = Collections.unmodifiableMap(new LinkedHashMap<>(b.runInfo));
         this.maxDelta = b.maxDelta;
+        this.adaptiveCharts = b.adaptiveCharts;
+        this.adaptiveSummary = b.adaptiveSummary;
     }
 
     /**
@@ -70,8 +74,24 @@ public final class ThoughtReport {
         private List<StepMetrics> steps = List.of();
         private Map<String, String> runInfo = new LinkedHashMap<>();
         private double maxDelta = DEFAULT_MAX_DELTA;
+        private List<SvgLineChart> adaptiveCharts = List.of();
+        private String adaptiveSummary;
 
         private Builder() {}
+
+        /**
+         * Adds an "Adaptive thinking" section: the curve of thought tokens spent against held-out NLL (and exact
+         * match) that {@code quietstar adaptive-curve} measured, with its verdict.
+         *
+         * @param charts the curve's charts
+         * @param summary one paragraph of plain text, such as the verdict on the goal
+         * @return this builder
+         */
+        public Builder adaptiveCurve(List<SvgLineChart> charts, String summary) {
+            this.adaptiveCharts = List.copyOf(charts);
+            this.adaptiveSummary = java.util.Objects.requireNonNull(summary, "summary");
+            return this;
+        }
 
         /**
          * Sets the page title (required).
@@ -193,6 +213,7 @@ public final class ThoughtReport {
         appendRunInfo(h);
         appendText(h);
         appendTraining(h);
+        appendAdaptive(h);
         h.append("<script>").append(PAGE_SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -300,6 +321,18 @@ public final class ThoughtReport {
         h.append(SvgLineChart.builder().title("mean mixing weight").xLabel("step").integerX(true).yLabel("w")
                 .series("mean mixing weight", x, series(StepMetrics::meanMixingWeight)).build().toSvg())
                 .append('\n');
+        h.append("</div>\n</section>\n");
+    }
+
+    private void appendAdaptive(StringBuilder h) {
+        if (adaptiveSummary == null) {
+            return;
+        }
+        h.append("<section id=\"adaptive\">\n<h2>Adaptive thinking</h2>\n<p>").append(Html.text(adaptiveSummary))
+                .append("</p>\n<div class=\"charts\">\n");
+        for (SvgLineChart chart : adaptiveCharts) {
+            h.append(chart.toSvg()).append('\n');
+        }
         h.append("</div>\n</section>\n");
     }
 

@@ -183,6 +183,16 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
      * @return the SVG markup
      */
     public String chart(String what) {
+        return chartOf(what).toSvg();
+    }
+
+    /**
+     * The chart {@link #chart} renders, for embedding in a thought report.
+     *
+     * @param what {@code "nll"} or {@code "exactMatch"}
+     * @return the chart
+     */
+    public SvgLineChart chartOf(String what) {
         boolean nll = what.equals("nll");
         SvgLineChart.Builder b = SvgLineChart.builder()
                 .title("adaptive thinking (" + task + "): " + (nll ? "paired NLL" : "exact match") + " vs thought tokens")
@@ -195,7 +205,7 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
             b.series(r.setting(), new double[] {r.thoughtTokensPerToken()},
                     new double[] {nll ? r.pairedNll() : r.exactMatch()});
         }
-        return b.build().toSvg();
+        return b.build();
     }
 
     /**
@@ -269,6 +279,47 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
             return finite(d);
         }
         return o;
+    }
+
+    /**
+     * Reads a {@code curve.json} written by {@link #write}.
+     *
+     * @param file the file
+     * @return the curve
+     * @throws IllegalArgumentException when the file is not such a curve
+     */
+    public static AdaptiveCurve read(Path file) {
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(dev.quietstar.core.io.BoundedFiles.readUtf8(file,
+                    dev.quietstar.core.io.BoundedFiles.MAX_METADATA_BYTES, "adaptive curve"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the adaptive curve " + file + ": " + e.getMessage(), e);
+        }
+        if (n == null || !n.hasNonNull("task") || !n.path("references").isArray() || !n.path("adaptive").isArray()) {
+            throw new IllegalArgumentException(file + " is not a curve.json written by quietstar adaptive-curve "
+                    + "(it needs task, references and adaptive)");
+        }
+        return new AdaptiveCurve(n.get("task").asText(), n.path("description").asText(""),
+                n.path("thoughtLength").asInt(), points(n.get("references")), points(n.get("adaptive")));
+    }
+
+    private static List<CurvePoint> points(com.fasterxml.jackson.databind.JsonNode array) {
+        List<CurvePoint> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode p : array) {
+            out.add(new CurvePoint(p.path("setting").asText(), number(p.get("threshold")),
+                    number(p.get("thinkFraction")), number(p.get("thoughtTokensPerToken")), number(p.get("nll")),
+                    number(p.get("pairedNll")), number(p.get("exactMatch")),
+                    number(p.get("generatedThoughtTokensPerToken"))));
+        }
+        return out;
+    }
+
+    private static double number(com.fasterxml.jackson.databind.JsonNode v) {
+        if (v == null || v.isNull()) {
+            return Double.NaN;
+        }
+        return v.isTextual() ? Double.parseDouble(v.asText()) : v.asDouble();
     }
 
     /**

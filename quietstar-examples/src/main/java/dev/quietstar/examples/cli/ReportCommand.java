@@ -5,13 +5,16 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
+import dev.quietstar.core.report.SvgLineChart;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
+import dev.quietstar.examples.adaptive.AdaptiveCurve;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "FILE",
             description = "metrics.jsonl of a training run, drawn as charts.")
     Path metrics;
+
+    @Option(names = "--adaptive-curve", paramLabel = "FILE",
+            description = "A curve.json written by 'quietstar adaptive-curve': adds its charts and verdict.")
+    Path adaptiveCurve;
 
     @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Quiet-STaR thought report",
             description = "Page title (default: ${DEFAULT-VALUE}).")
@@ -89,7 +96,16 @@ public final class ReportCommand implements Callable<Integer> {
         if (target.getParent() != null) {
             Files.createDirectories(target.getParent());
         }
-        ThoughtReport.builder().title(title).score(score).steps(steps).runInfo(info).build().writeTo(target);
+        ThoughtReport.Builder report = ThoughtReport.builder().title(title).score(score).steps(steps).runInfo(info);
+        if (adaptiveCurve != null) {
+            AdaptiveCurve curve = AdaptiveCurve.read(adaptiveCurve);
+            List<SvgLineChart> charts = new ArrayList<>(List.of(curve.chartOf("nll")));
+            if (curve.references().stream().anyMatch(p -> !Double.isNaN(p.exactMatch()))) {
+                charts.add(curve.chartOf("exactMatch"));
+            }
+            report.adaptiveCurve(charts, curve.description() + ". " + curve.verdict());
+        }
+        report.build().writeTo(target);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("scored %d tokens: log-prob %.3f without thinking, %.3f with thinking%n", score.tokenIds().size(),
                 score.baseTotal(), score.thinkTotal());

@@ -129,6 +129,18 @@ class AdaptiveThinkingCliTest {
         assertThat(Files.readString(out.resolve("adaptive-curve-nll.svg"))).startsWith("<svg");
         assertThat(out.resolve("adaptive-curve-exact-match.svg")).exists();
 
+        Path html = dir.resolve("report.html");
+        CliRun report = CliRun.of("report", "--model", gated.toString(), "--text", "Hello there", "--adaptive-curve",
+                out.resolve("curve.json").toString(), "--output", html.toString());
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        String page = Files.readString(html);
+        assertThat(page).contains("<h2>Adaptive thinking</h2>").contains("paired NLL vs thought tokens")
+                .contains("exact match vs thought tokens").contains(curve.get("verdict").asText().substring(0, 12));
+        CliRun bad = CliRun.of("report", "--model", gated.toString(), "--text", "Hello there", "--adaptive-curve",
+                questions.toString(), "--output", dir.resolve("bad.html").toString());
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("not a curve.json");
+
         Path text = dir.resolve("curve-text");
         CliRun t = CliRun.of("adaptive-curve", "--checkpoint", gated.toString(), "--data", stories.toString(),
                 "--output", text.toString());
