@@ -45,17 +45,15 @@ public final class ThoughtReport {
     private final List<StepMetrics> steps;
     private final Map<String, String> runInfo;
     private final double maxDelta;
-    private final List<SvgLineChart> adaptiveCharts;
-    private final String adaptiveSummary;
+    private final List<Map.Entry<String, String>> figures;
 
     private ThoughtReport(Builder b) {
+        this.figures = List.copyOf(b.figures);
         this.title = b.title;
         this.score = b.score;
         this.steps = List.copyOf(b.steps);
         this.runInfo = Collections.unmodifiableMap(new LinkedHashMap<>(b.runInfo));
         this.maxDelta = b.maxDelta;
-        this.adaptiveCharts = b.adaptiveCharts;
-        this.adaptiveSummary = b.adaptiveSummary;
     }
 
     /**
@@ -74,24 +72,9 @@ public final class ThoughtReport {
         private List<StepMetrics> steps = List.of();
         private Map<String, String> runInfo = new LinkedHashMap<>();
         private double maxDelta = DEFAULT_MAX_DELTA;
-        private List<SvgLineChart> adaptiveCharts = List.of();
-        private String adaptiveSummary;
+        private final List<Map.Entry<String, String>> figures = new java.util.ArrayList<>();
 
         private Builder() {}
-
-        /**
-         * Adds an "Adaptive thinking" section: the curve of thought tokens spent against held-out NLL (and exact
-         * match) that {@code quietstar adaptive-curve} measured, with its verdict.
-         *
-         * @param charts the curve's charts
-         * @param summary one paragraph of plain text, such as the verdict on the goal
-         * @return this builder
-         */
-        public Builder adaptiveCurve(List<SvgLineChart> charts, String summary) {
-            this.adaptiveCharts = List.copyOf(charts);
-            this.adaptiveSummary = java.util.Objects.requireNonNull(summary, "summary");
-            return this;
-        }
 
         /**
          * Sets the page title (required).
@@ -161,6 +144,23 @@ public final class ThoughtReport {
         }
 
         /**
+         * Adds a figure below the training charts: an SVG document made by this project's chart classes (for
+         * example {@link SvgLineChart}), with a caption. The SVG is embedded as given, so pass only SVG you made.
+         *
+         * @param caption what the figure shows
+         * @param svg the SVG markup
+         * @return this builder
+         */
+        public Builder figure(String caption, String svg) {
+            Objects.requireNonNull(caption, "caption");
+            if (svg == null || !svg.stripLeading().startsWith("<svg")) {
+                throw new IllegalArgumentException("figure '" + caption + "' is not an SVG document");
+            }
+            figures.add(Map.entry(caption, svg));
+            return this;
+        }
+
+        /**
          * Builds the report.
          *
          * @return the report
@@ -213,7 +213,10 @@ public final class ThoughtReport {
         appendRunInfo(h);
         appendText(h);
         appendTraining(h);
-        appendAdaptive(h);
+        for (Map.Entry<String, String> f : figures) {
+            h.append("<section class=\"figure\">\n<h2>").append(Html.text(f.getKey())).append("</h2>\n")
+                    .append(f.getValue()).append("\n</section>\n");
+        }
         h.append("<script>").append(PAGE_SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -321,18 +324,6 @@ public final class ThoughtReport {
         h.append(SvgLineChart.builder().title("mean mixing weight").xLabel("step").integerX(true).yLabel("w")
                 .series("mean mixing weight", x, series(StepMetrics::meanMixingWeight)).build().toSvg())
                 .append('\n');
-        h.append("</div>\n</section>\n");
-    }
-
-    private void appendAdaptive(StringBuilder h) {
-        if (adaptiveSummary == null) {
-            return;
-        }
-        h.append("<section id=\"adaptive\">\n<h2>Adaptive thinking</h2>\n<p>").append(Html.text(adaptiveSummary))
-                .append("</p>\n<div class=\"charts\">\n");
-        for (SvgLineChart chart : adaptiveCharts) {
-            h.append(chart.toSvg()).append('\n');
-        }
         h.append("</div>\n</section>\n");
     }
 

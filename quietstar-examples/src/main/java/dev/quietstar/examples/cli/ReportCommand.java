@@ -5,7 +5,6 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
-import dev.quietstar.core.report.SvgLineChart;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
@@ -14,7 +13,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,14 +94,17 @@ public final class ReportCommand implements Callable<Integer> {
         if (target.getParent() != null) {
             Files.createDirectories(target.getParent());
         }
+        AdaptiveCurve curve = adaptiveCurve == null ? null : AdaptiveCurve.read(adaptiveCurve);
+        if (curve != null) {
+            info.put("adaptive thinking", curve.description() + ". " + curve.verdict());
+        }
         ThoughtReport.Builder report = ThoughtReport.builder().title(title).score(score).steps(steps).runInfo(info);
-        if (adaptiveCurve != null) {
-            AdaptiveCurve curve = AdaptiveCurve.read(adaptiveCurve);
-            List<SvgLineChart> charts = new ArrayList<>(List.of(curve.chartOf("nll")));
+        if (curve != null) {
+            // The charts are rebuilt from the curve's numbers, never copied from a file.
+            report.figure("Adaptive thinking: paired NLL vs thought tokens", curve.chart("nll"));
             if (curve.references().stream().anyMatch(p -> !Double.isNaN(p.exactMatch()))) {
-                charts.add(curve.chartOf("exactMatch"));
+                report.figure("Adaptive thinking: exact match vs thought tokens", curve.chart("exactMatch"));
             }
-            report.adaptiveCurve(charts, curve.description() + ". " + curve.verdict());
         }
         report.build().writeTo(target);
         PrintWriter out = spec.commandLine().getOut();

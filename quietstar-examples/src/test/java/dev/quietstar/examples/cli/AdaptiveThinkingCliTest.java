@@ -134,7 +134,7 @@ class AdaptiveThinkingCliTest {
                 out.resolve("curve.json").toString(), "--output", html.toString());
         assertThat(report.exitCode()).as(report.err()).isZero();
         String page = Files.readString(html);
-        assertThat(page).contains("<h2>Adaptive thinking</h2>").contains("paired NLL vs thought tokens")
+        assertThat(page).contains("<h2>Adaptive thinking: paired NLL vs thought tokens</h2>")
                 .contains("exact match vs thought tokens").contains(curve.get("verdict").asText().substring(0, 12));
         CliRun bad = CliRun.of("report", "--model", gated.toString(), "--text", "Hello there", "--adaptive-curve",
                 questions.toString(), "--output", dir.resolve("bad.html").toString());
