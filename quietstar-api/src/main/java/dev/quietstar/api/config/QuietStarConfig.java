@@ -34,10 +34,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param training schedule, batching, seed and checkpointing
  * @param advantage how rewards become advantages (the official rule by default; a missing value in a file means
  *     the official rule)
+ * @param gate the thinking gate trained alongside the objective (not part of the official implementation; it never
+ *     changes the objective's gradients; a missing value in a file means {@link GateConfig#defaults()})
  */
 @JsonPropertyOrder({"thoughtLength", "lookahead", "thoughtsPerPosition", "sequenceLength", "policyWeight",
     "reinforceTemperature", "thoughtTemperature", "thoughtSampling", "baseLossWeight", "talkLossWeight",
-    "metaTokenInit", "metaTokenScale", "optimizer", "training", "advantage"})
+    "metaTokenInit", "metaTokenScale", "optimizer", "training", "advantage", "gate"})
 public record QuietStarConfig(
         int thoughtLength,
         int lookahead,
@@ -53,7 +55,8 @@ public record QuietStarConfig(
         double metaTokenScale,
         OptimizerConfig optimizer,
         TrainingConfig training,
-        Advantage advantage) {
+        Advantage advantage,
+        GateConfig gate) {
 
     /** Largest thought length accepted. */
     public static final int MAX_THOUGHT_LENGTH = 64;
@@ -90,6 +93,37 @@ public record QuietStarConfig(
             throw new InvalidConfigException("advantage " + advantage + " compares the thoughts of one position and "
                     + "needs thoughtsPerPosition >= 2, was " + thoughtsPerPosition);
         }
+        if (gate == null) {
+            gate = GateConfig.defaults();
+        }
+    }
+
+    /**
+     * Creates a configuration with the default thinking gate (the form every release before the gate used).
+     *
+     * @param thoughtLength sampled tokens per thought
+     * @param lookahead true future tokens scored after each thought
+     * @param thoughtsPerPosition thoughts per position
+     * @param sequenceLength training window length
+     * @param policyWeight weight of the REINFORCE loss
+     * @param reinforceTemperature temperature of the policy loss
+     * @param thoughtTemperature sampling temperature of thought tokens
+     * @param thoughtSampling sampling rule of thought tokens
+     * @param baseLossWeight weight of the ordinary next-token loss
+     * @param talkLossWeight weight of the post-thought losses
+     * @param metaTokenInit text that initialises the meta-tokens
+     * @param metaTokenScale meta-token scale
+     * @param optimizer optimiser settings
+     * @param training training settings
+     * @param advantage the advantage rule
+     */
+    public QuietStarConfig(int thoughtLength, int lookahead, int thoughtsPerPosition, int sequenceLength,
+            double policyWeight, double reinforceTemperature, double thoughtTemperature,
+            ThoughtSampling thoughtSampling, double baseLossWeight, double talkLossWeight, String metaTokenInit,
+            double metaTokenScale, OptimizerConfig optimizer, TrainingConfig training, Advantage advantage) {
+        this(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight, reinforceTemperature,
+                thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight, metaTokenInit, metaTokenScale,
+                optimizer, training, advantage, GateConfig.defaults());
     }
 
     /**
@@ -119,7 +153,7 @@ public record QuietStarConfig(
         return new QuietStarConfig(o.thoughtLength, o.lookahead, o.thoughtsPerPosition, o.sequenceLength, 1.0,
                 o.reinforceTemperature, o.thoughtTemperature, o.thoughtSampling, o.baseLossWeight,
                 o.talkLossWeight, o.metaTokenInit, o.metaTokenScale,
-                o.optimizer.withLearningRate(3e-5).withMultipliers(30.0, 30.0), o.training, o.advantage);
+                o.optimizer.withLearningRate(3e-5).withMultipliers(30.0, 30.0), o.training, o.advantage, o.gate);
     }
 
     /**
@@ -135,7 +169,7 @@ public record QuietStarConfig(
             int newSequenceLength) {
         return new QuietStarConfig(newThoughtLength, newLookahead, newThoughtsPerPosition, newSequenceLength,
                 policyWeight, reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight,
-                talkLossWeight, metaTokenInit, metaTokenScale, optimizer, training, advantage);
+                talkLossWeight, metaTokenInit, metaTokenScale, optimizer, training, advantage, gate);
     }
 
     /**
@@ -147,7 +181,7 @@ public record QuietStarConfig(
     public QuietStarConfig withPolicyWeight(double value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, value,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, training, advantage);
+                metaTokenInit, metaTokenScale, optimizer, training, advantage, gate);
     }
 
     /**
@@ -160,7 +194,7 @@ public record QuietStarConfig(
     public QuietStarConfig withThoughtSampling(ThoughtSampling sampling, double temperature) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, temperature, sampling, baseLossWeight, talkLossWeight, metaTokenInit,
-                metaTokenScale, optimizer, training, advantage);
+                metaTokenScale, optimizer, training, advantage, gate);
     }
 
     /**
@@ -172,7 +206,7 @@ public record QuietStarConfig(
     public QuietStarConfig withMetaTokenInit(String value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight, value,
-                metaTokenScale, optimizer, training, advantage);
+                metaTokenScale, optimizer, training, advantage, gate);
     }
 
     /**
@@ -184,7 +218,7 @@ public record QuietStarConfig(
     public QuietStarConfig withOptimizer(OptimizerConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, value, training, advantage);
+                metaTokenInit, metaTokenScale, value, training, advantage, gate);
     }
 
     /**
@@ -196,7 +230,7 @@ public record QuietStarConfig(
     public QuietStarConfig withTraining(TrainingConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, value, advantage);
+                metaTokenInit, metaTokenScale, optimizer, value, advantage, gate);
     }
 
     /**
@@ -208,6 +242,18 @@ public record QuietStarConfig(
     public QuietStarConfig withAdvantage(Advantage value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, training, value);
+                metaTokenInit, metaTokenScale, optimizer, training, value, gate);
+    }
+
+    /**
+     * Returns a copy with other thinking gate settings.
+     *
+     * @param value the gate settings
+     * @return the copy
+     */
+    public QuietStarConfig withGate(GateConfig value) {
+        return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
+                reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
+                metaTokenInit, metaTokenScale, optimizer, training, advantage, value);
     }
 }

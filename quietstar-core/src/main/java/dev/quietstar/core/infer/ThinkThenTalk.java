@@ -5,6 +5,7 @@ import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.text.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -97,14 +98,60 @@ public final class ThinkThenTalk {
     }
 
     private final Settings settings;
+    private final ThinkingGate gate;
+
+    /**
+     * Creates the loop for a model without a thinking gate.
+     *
+     * @param settings the model facts
+     */
+    public ThinkThenTalk(Settings settings) {
+        this(settings, null);
+    }
 
     /**
      * Creates the loop.
      *
      * @param settings the model facts
+     * @param gate the model's thinking gate, or null when it has none (an adaptive policy then fails clearly)
      */
-    public ThinkThenTalk(Settings settings) {
+    public ThinkThenTalk(Settings settings, ThinkingGate gate) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.gate = gate;
+    }
+
+    /**
+     * The thinking gate the loop consults for an adaptive policy.
+     *
+     * @return the gate, or null
+     */
+    public ThinkingGate gate() {
+        return gate;
+    }
+
+    /**
+     * The gate's predicted gain of a thought after each row's last fed token.
+     *
+     * @param out a step's output
+     * @param rows batch rows
+     * @param hiddenSize H
+     * @param vocab V
+     * @return one prediction per row, nats
+     */
+    private double[] predictedGains(DecoderStep.Output<?> out, int rows, int hiddenSize, int vocab) {
+        double[] gains = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            gains[r] = gate.predictFromLogits(out.hidden(), r * hiddenSize, out.logits(), r * vocab, vocab,
+                    settings.startTokenId(), settings.endTokenId());
+        }
+        return gains;
+    }
+
+    private void requireGate(int hiddenSize) {
+        if (gate == null) {
+            throw ThinkingGate.missing("this model");
+        }
+        gate.checkHiddenSize(hiddenSize);
     }
 
     /**
@@ -234,6 +281,10 @@ public final class ThinkThenTalk {
             Consumer<TokenTrace> onToken, StepObserver observer, ThoughtSamplerFactory thoughtSamplers) {
         Objects.requireNonNull(step, "step");
         int[][] promptIds = encodePrompts(prompts, options, step.maxPositions());
+        boolean useGate = options.thinking().usesGate();
+        if (useGate) {
+            requireGate(step.hiddenSize());
+        }
         int rows = promptIds.length;
         List<Row> state = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
@@ -271,10 +322,13 @@ public final class ThinkThenTalk {
                 }
                 boolean[] thinking = new boolean[rows];
                 boolean anyThinking = false;
+                double[] gains = useGate ? predictedGains(real, rows, step.hiddenSize(), vocab) : null;
                 for (int r = 0; r < rows; r++) {
                     Row row = state.get(r);
-                    thinking[r] = !row.finished()
-                            && options.thinking().thinkBeforeNext(row.prompt + row.generatedText, t);
+                    String soFar = row.prompt + row.generatedText;
+                    thinking[r] = !row.finished() && (useGate
+                            ? options.thinking().thinkBeforeNext(soFar, t, gains[r])
+                            : options.thinking().thinkBeforeNext(soFar, t));
                     anyThinking |= thinking[r];
                 }
                 float[] base = maskMetaTokens(real.logits().clone(), rows, vocab);
@@ -368,6 +422,44 @@ public final class ThinkThenTalk {
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
     public <C> TextScore score(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
+        return scoreTokens(step, text, sampling, seed, false).score();
+    }
+
+    /**
+     * Scores every token of a text like {@link #score} and also gives the thinking gate's predicted gain before each
+     * token, from the same base hidden state and logits: the input of an adaptive-thinking curve, where each
+     * threshold keeps the think-then-talk log-probability where the prediction exceeds it and the base one
+     * elsewhere.
+     *
+     * @param step the engine
+     * @param text non-empty text that with one thought fits the context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @param <C> the engine's cache type
+     * @return the scores and one predicted gain per scored token
+     * @throws IllegalArgumentException when the loop has no gate, for an empty text or one too long
+     */
+    public <C> GatedTextScore scoreWithGains(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
+        Objects.requireNonNull(step, "step");
+        requireGate(step.hiddenSize());
+        return scoreTokens(step, text, sampling, seed, true);
+    }
+
+    /**
+     * Per-token scores of a text with the thinking gate's prediction before each token.
+     *
+     * @param score base and think-then-talk log-probabilities, mixing weights and thoughts
+     * @param predictedGains the gate's predicted gain before each scored token, nats
+     */
+    public record GatedTextScore(TextScore score, List<Double> predictedGains) {
+        /** Copies the list. */
+        public GatedTextScore {
+            predictedGains = List.copyOf(predictedGains);
+        }
+    }
+
+    private <C> GatedTextScore scoreTokens(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed,
+            boolean gains) {
         Objects.requireNonNull(step, "step");
         Objects.requireNonNull(sampling, "sampling");
         if (text == null || text.isEmpty()) {
@@ -396,10 +488,14 @@ public final class ThinkThenTalk {
         List<Double> thinkList = new ArrayList<>();
         List<Double> weightList = new ArrayList<>();
         List<String> thoughts = new ArrayList<>();
+        List<Double> gainList = new ArrayList<>();
         DecoderStep.Output<C> real = step.forward(new long[] {ids[0]}, new long[] {0}, 1, 1, new float[] {0f}, null);
         try {
             for (int i = 0; i < len - 1; i++) {
                 int target = ids[i + 1];
+                if (gains) {
+                    gainList.add(predictedGains(real, 1, step.hiddenSize(), vocab)[0]);
+                }
                 boolean[][] keyValid = new boolean[1][i + 1];
                 Arrays.fill(keyValid[0], true);
                 Thought thought = think(step, real, new long[] {i + 1}, keyValid, sampler);
@@ -423,7 +519,7 @@ public final class ThinkThenTalk {
         } finally {
             step.release(real.cache());
         }
-        return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
+        return new GatedTextScore(new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts), gainList);
     }
 
     private static double logSoftmaxAt(float[] logits, int vocab, int token) {

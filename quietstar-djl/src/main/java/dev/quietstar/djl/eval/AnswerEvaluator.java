@@ -290,6 +290,9 @@ public final class AnswerEvaluator {
             throw new IllegalArgumentException("evaluation settings need distinct names, got "
                     + settings.stream().map(EvalSetting::name).toList());
         }
+        if (settings.stream().anyMatch(st -> st.policy().usesGate()) && model.thinkingGate().isEmpty()) {
+            throw dev.quietstar.core.gate.ThinkingGate.missing("the model");
+        }
         int n = examples.size();
         int total = n + (exactMatch ? n * settings.size() : 0);
         int done = 0;
@@ -372,12 +375,18 @@ public final class AnswerEvaluator {
             NDArray baseHidden = hidden.get(":, " + (p - 1) + ":" + length + ", :");
             float[] baseLogProbs = decoder.logits(baseHidden).reshape(m, vocab).add(metaMask).logSoftmax(-1)
                     .toFloatArray();
+            double[] gains = null;
             for (EvalSetting setting : settings) {
                 float[] logProbs = baseLogProbs.clone();
                 List<Integer> thinkAt = new ArrayList<>();
+                boolean useGate = setting.policy().usesGate();
+                if (useGate && gains == null) {
+                    gains = gains(baseHidden.toFloatArray(), baseLogProbs, m, vocab);
+                }
                 for (int j = 0; j < m; j++) {
                     String soFar = example.prompt() + tok.decode(Arrays.copyOf(answer, j));
-                    if (setting.policy().thinkBeforeNext(soFar, j)) {
+                    if (useGate ? setting.policy().thinkBeforeNext(soFar, j, gains[j])
+                            : setting.policy().thinkBeforeNext(soFar, j)) {
                         thinkAt.add(j);
                     }
                 }
@@ -399,6 +408,66 @@ public final class AnswerEvaluator {
                 }
                 out.add(measure(example, answer, labelIds, logProbs, vocab, thinkAt.size(), weightSum));
             }
+        }
+        return out;
+    }
+
+    /** The thinking gate's prediction before each of m answer tokens, from their base hidden states and log-probs. */
+    private double[] gains(float[] baseHidden, float[] baseLogProbs, int m, int vocab) {
+        dev.quietstar.core.gate.ThinkingGate gate = model.thinkingGate()
+                .orElseThrow(() -> dev.quietstar.core.gate.ThinkingGate.missing("the model"));
+        int h = model.decoder().config().hiddenSize();
+        double[] out = new double[m];
+        for (int j = 0; j < m; j++) {
+            double[] f = dev.quietstar.core.gate.ThinkingGate.logProbFeatures(baseLogProbs, j * vocab, vocab);
+            out[j] = gate.predict(baseHidden, j * h, f[0], f[1]);
+        }
+        return out;
+    }
+
+    /**
+     * The thinking gate's predicted gain before every gold answer token of each example, the same values the
+     * adaptive policy compares with its threshold during scoring: for choosing thresholds that spread a curve.
+     *
+     * @param examples the examples
+     * @return per example, one prediction per answer token ({@link #answerText} tokens), nats
+     * @throws IllegalArgumentException when the model has no thinking gate or an example does not fit
+     */
+    public List<double[]> answerGains(List<EvalExample> examples) {
+        Objects.requireNonNull(examples, "examples");
+        boolean previousGrad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        TextTokenizer tok = model.tokenizer();
+        CausalDecoder decoder = model.decoder();
+        int vocab = decoder.config().vocabSize();
+        List<double[]> out = new ArrayList<>();
+        try (NDManager call = model.manager().newSubManager()) {
+            for (EvalExample example : examples) {
+                int[] prompt = tok.withDocumentStart(tok.encode(example.prompt()));
+                int[] answer = tok.encode(answerText(example));
+                int p = prompt.length;
+                int m = answer.length;
+                int length = p + m - 1;
+                if (p == 0 || length > decoder.config().maxPositions()) {
+                    throw new IllegalArgumentException("example does not fit the model: " + example.prompt());
+                }
+                try (NDManager scope = call.newSubManager()) {
+                    long[] ids = new long[length];
+                    long[] positions = new long[length];
+                    for (int k = 0; k < length; k++) {
+                        ids[k] = k < p ? prompt[k] : answer[k - p];
+                        positions[k] = k;
+                    }
+                    NDArray hidden = decoder.forward(model.inputEmbeddings(scope.create(ids, new Shape(1, length))),
+                            scope.create(positions, new Shape(1, length)), Masks.causal(scope, 1, length, 0), null)
+                            .hidden().get(":, " + (p - 1) + ":" + length + ", :");
+                    float[] logProbs = decoder.logits(hidden).reshape(m, vocab).add(model.metaTokenLogitMask(scope))
+                            .logSoftmax(-1).toFloatArray();
+                    out.add(gains(hidden.toFloatArray(), logProbs, m, vocab));
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(previousGrad);
         }
         return out;
     }

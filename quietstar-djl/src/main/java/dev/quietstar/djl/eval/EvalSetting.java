@@ -63,6 +63,17 @@ public record EvalSetting(String name, ThinkingPolicy policy, boolean constantTh
     }
 
     /**
+     * A thought where the model's thinking gate predicts a gain above a threshold.
+     *
+     * @param threshold the smallest predicted gain, in nats, that earns a thought
+     * @return the setting, named {@code "thinking adaptive (gain > threshold)"}
+     */
+    public static EvalSetting adaptive(double threshold) {
+        return new EvalSetting("thinking adaptive (gain > " + threshold + ")", ThinkingPolicy.adaptive(threshold),
+                false);
+    }
+
+    /**
      * The same placement of thoughts with every thought token replaced by the evaluator's constant token.
      *
      * @return the ablation setting, named after this one with {@code ", constant thought"} appended
@@ -73,7 +84,8 @@ public record EvalSetting(String name, ThinkingPolicy policy, boolean constantTh
 
     /**
      * Parses a comma-separated list of setting names: {@code off}, {@code every}, {@code once} (think once after
-     * {@code trigger}), {@code constant} (every token, constant thought) and {@code constant-once}.
+     * {@code trigger}), {@code constant} (every token, constant thought), {@code constant-once} and
+     * {@code adaptive[:threshold]} (where the thinking gate predicts a gain above the threshold, default 0 nats).
      *
      * @param csv the names, such as {@code "off,every,once"}
      * @param trigger the trigger of {@code once} and {@code constant-once}
@@ -94,6 +106,11 @@ public record EvalSetting(String name, ThinkingPolicy policy, boolean constantTh
                         + "\"");
             }
             seen.add(key);
+            Double threshold = dev.quietstar.core.infer.ThinkingPolicies.adaptiveThreshold(raw);
+            if (threshold != null) {
+                settings.add(adaptive(threshold));
+                continue;
+            }
             settings.add(switch (key) {
                 case "off" -> thinkingOff();
                 case "every" -> everyToken();
@@ -101,7 +118,7 @@ public record EvalSetting(String name, ThinkingPolicy policy, boolean constantTh
                 case "constant" -> everyToken().withConstantThought();
                 case "constant-once" -> atAnswerStart(trigger).withConstantThought();
                 default -> throw new IllegalArgumentException("unknown evaluation setting '" + raw.trim()
-                        + "'; use off, every, once, constant or constant-once");
+                        + "'; use off, every, once, constant, constant-once or adaptive[:threshold]");
             });
         }
         if (settings.isEmpty()) {

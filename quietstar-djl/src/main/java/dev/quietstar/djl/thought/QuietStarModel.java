@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TextTokenizer;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -54,6 +56,7 @@ public final class QuietStarModel implements AutoCloseable {
     private final TextTokenizer tokenizer;
     private final QuietStarConfig config;
     private final NDManager manager;
+    private volatile ThinkingGate thinkingGate;
 
     /**
      * What {@code quietstar.json} holds.
@@ -188,6 +191,11 @@ public final class QuietStarModel implements AutoCloseable {
                     meta.config().metaTokenScale());
             QuietStarModel model = new QuietStarModel(decoder, mt, head, tok, meta.config(), m);
             model.checkFinite();
+            Optional<ThinkingGate> gate = ThinkingGate.read(folder);
+            if (gate.isPresent()) {
+                gate.get().checkHiddenSize(decoderConfig.hiddenSize());
+                model.thinkingGate = gate.get();
+            }
             return model;
         } catch (RuntimeException e) {
             if (decoder != null) {
@@ -304,6 +312,10 @@ public final class QuietStarModel implements AutoCloseable {
             Metadata meta = new Metadata(FORMAT_VERSION, savedConfig, metaTokens.startId(), metaTokens.endId(), true,
                     type, appended);
             Files.writeString(tmp.resolve("quietstar.json"), JSON.writeValueAsString(meta));
+            ThinkingGate gate = thinkingGate;
+            if (gate != null) {
+                gate.write(tmp);
+            }
             if (extra != null) {
                 extra.writeTo(tmp);
             }
@@ -368,6 +380,29 @@ public final class QuietStarModel implements AutoCloseable {
      */
     public MetaTokens metaTokens() {
         return metaTokens;
+    }
+
+    /**
+     * The thinking gate: a linear probe that predicts the gain of a thought from the base state, trained alongside
+     * the objective and saved as {@value ThinkingGate#FILE} in checkpoints.
+     *
+     * @return the gate, empty for a model trained without one
+     */
+    public Optional<ThinkingGate> thinkingGate() {
+        return Optional.ofNullable(thinkingGate);
+    }
+
+    /**
+     * Sets the thinking gate (the trainer does after every step); it is saved with the model.
+     *
+     * @param gate the gate, of this model's hidden width, or null to drop it
+     * @throws IllegalArgumentException when the gate reads another width
+     */
+    public void setThinkingGate(ThinkingGate gate) {
+        if (gate != null) {
+            gate.checkHiddenSize(decoder.config().hiddenSize());
+        }
+        this.thinkingGate = gate;
     }
 
     /**

@@ -20,8 +20,11 @@ import dev.quietstar.api.TrainingReport;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.data.WindowSampler;
+import dev.quietstar.core.gate.GateTrainer;
+import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import dev.quietstar.djl.DjlEngines;
+import dev.quietstar.djl.infer.NoGradScope;
 import dev.quietstar.djl.model.Ops;
 import dev.quietstar.djl.model.Safetensors;
 import dev.quietstar.djl.thought.MetaTokens;
@@ -31,6 +34,7 @@ import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.QuietStarObjective;
 import dev.quietstar.djl.thought.ThoughtSamplers;
+import dev.quietstar.api.ThoughtRollout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,6 +72,8 @@ public final class DjlTrainer implements Trainer {
     public static final String STATE_DIR = "training-state";
     /** File in {@link #STATE_DIR} with the exact meta-token parameters (the weights file holds them scaled). */
     public static final String META_TOKEN_PARAMETERS = "meta-token-parameters.safetensors";
+    /** File in {@link #STATE_DIR} with the thinking gate trainer's running sums. */
+    public static final String GATE_STATE = "thinking-gate-trainer.json";
 
     private static final Logger LOG = LoggerFactory.getLogger(DjlTrainer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -93,6 +99,8 @@ public final class DjlTrainer implements Trainer {
     private final AdamW optimizer;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private final Map<String, Double> multipliers = new LinkedHashMap<>();
+    private final GateTrainer gateTrainer;
+    private final List<Double> gateLosses = new ArrayList<>();
     private int completed;
     private Path lastCheckpoint;
 
@@ -160,6 +168,23 @@ public final class DjlTrainer implements Trainer {
         }
         model.parameters().forEach((name, p) -> p.getArray().setRequiresGradient(multipliers.get(name) > 0));
         this.optimizer = new AdamW(config.optimizer(), model.manager());
+        if (objectiveKind == Objective.QUIET_STAR && config.gate().enabled()) {
+            ThinkingGate start = model.thinkingGate().orElse(ThinkingGate.zero(model.decoder().config().hiddenSize()));
+            this.gateTrainer = new GateTrainer(start, config.gate().forgetting());
+            model.setThinkingGate(start);
+        } else {
+            this.gateTrainer = null;
+        }
+    }
+
+    /**
+     * The thinking gate's loss (half squared error of the gate so far, before the batch is added) of every micro-batch trained so far in this
+     * trainer, oldest first; empty when the gate is off.
+     *
+     * @return the losses
+     */
+    public List<Double> gateLosses() {
+        return List.copyOf(gateLosses);
     }
 
     /**
@@ -201,6 +226,16 @@ public final class DjlTrainer implements Trainer {
                     param.set(saved.toType(DataType.FLOAT32, false).toFloatArray());
                 }
             }
+        }
+        Path gateState = dir.resolve(GATE_STATE);
+        if (gateTrainer != null && Files.isRegularFile(gateState)) {
+            try {
+                gateTrainer.restore(JSON.readValue(BoundedFiles.readUtf8(gateState, BoundedFiles.MAX_METADATA_BYTES,
+                        "thinking gate state"), GateTrainer.State.class));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + gateState + ": " + e.getMessage(), e);
+            }
+            model.setThinkingGate(gateTrainer.gate());
         }
         completed = state.completedSteps();
         lastCheckpoint = checkpoint;
@@ -295,6 +330,9 @@ public final class DjlTrainer implements Trainer {
             meta.put(MetaTokens.END_NAME, model.parameters().get(MetaTokens.END_NAME).getArray());
             Safetensors.write(dir.resolve(META_TOKEN_PARAMETERS), meta);
             Files.writeString(dir.resolve("state.json"), JSON.writeValueAsString(state));
+            if (gateTrainer != null) {
+                Files.writeString(dir.resolve(GATE_STATE), JSON.writeValueAsString(gateTrainer.state()));
+            }
         });
         lastCheckpoint = folder;
         LOG.info("checkpoint written: {}", folder);
@@ -354,12 +392,18 @@ public final class DjlTrainer implements Trainer {
                     continue;
                 }
                 try (GradientCollector gc = Engine.getEngine(DjlEngines.ENGINE).newGradientCollector()) {
-                    ObjectiveResult r = objective.evaluate(generator.generate(ids, attn, thoughtSampler), ids, attn);
+                    ThoughtRollout<NDArray> rollout = generator.generate(ids, attn, thoughtSampler);
+                    ObjectiveResult r = objective.evaluate(rollout, ids, attn);
                     double loss = r.total().getFloat();
                     if (!Double.isFinite(loss)) {
                         throw diverged("the loss is " + loss);
                     }
                     gc.backward(Ops.div(r.total(), accumulation));
+                    if (gateTrainer != null) {
+                        // After the backward pass, on detached copies: the gate never touches the objective's
+                        // gradients.
+                        trainGate(rollout.baseHidden(), r, batch.attentionMask(), p);
+                    }
                     total += loss / accumulation;
                     nll += r.nll().getFloat() / accumulation;
                     policy += r.policy().getFloat() / accumulation;
@@ -394,6 +438,59 @@ public final class DjlTrainer implements Trainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new StepMetrics(completed, total, nll, policy, baseNll, talkNll, basePlain, talkPlain, reward, weight,
                 lr, norm, realTokens / seconds, fedTokens / seconds);
+    }
+
+    /**
+     * One update of the thinking gate: features from the base pass at every position with a real next token, the
+     * target the step-0 gain log p_talk(x_{i+1}) - log p_base(x_{i+1}) averaged over the P thoughts of the position.
+     */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    private void trainGate(NDArray baseHidden, ObjectiveResult r, int[][] attention, int copies) {
+        long rows = baseHidden.getShape().get(0);
+        int len = Math.toIntExact(baseHidden.getShape().get(1));
+        int h = Math.toIntExact(baseHidden.getShape().get(2));
+        int examples = Math.toIntExact(rows / copies);
+        float[] hidden;
+        float[] features;
+        float[] gain;
+        try (NoGradScope ignored = NoGradScope.enter(); NDManager scope = model.manager().newSubManager()) {
+            // The P copies of an example share the base pass; the first copy gives the features.
+            NDArray hb = baseHidden.stopGradient().reshape(examples, copies, len, h).get(":, 0, 0:" + (len - 1) + ", :");
+            hb.attach(scope);
+            NDArray logp = model.decoder().logits(hb).add(model.metaTokenLogitMask(scope)).logSoftmax(-1);
+            NDArray entropy = logp.exp().mul(logp).sum(new int[] {-1}).neg();
+            NDArray maxLogp = logp.max(new int[] {-1});
+            NDArray g = r.baseNll().stopGradient().sub(r.talkNll().get(0).stopGradient())
+                    .reshape(examples, copies, len - 1).mean(new int[] {1});
+            hidden = hb.toFloatArray();
+            features = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(entropy, maxLogp), -1).toFloatArray();
+            gain = g.toFloatArray();
+            for (NDArray a : new NDArray[] {logp, entropy, maxLogp, g}) {
+                a.attach(scope);
+            }
+        }
+        int n = 0;
+        float[] x = new float[examples * (len - 1) * h];
+        double[] d = new double[examples * (len - 1) * 2];
+        double[] y = new double[examples * (len - 1)];
+        for (int e = 0; e < examples; e++) {
+            for (int i = 0; i < len - 1; i++) {
+                if (attention[e][i + 1] == 0) {
+                    continue;
+                }
+                int at = e * (len - 1) + i;
+                System.arraycopy(hidden, at * h, x, n * h, h);
+                d[2 * n] = features[2 * at];
+                d[2 * n + 1] = features[2 * at + 1];
+                y[n] = gain[at];
+                n++;
+            }
+        }
+        double loss = gateTrainer.update(x, d, y, n);
+        if (!Double.isNaN(loss)) {
+            gateLosses.add(loss);
+        }
+        model.setThinkingGate(gateTrainer.gate());
     }
 
     /** Mean next-token NLL over real targets of one causal pass. */

@@ -9,6 +9,7 @@ import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalRow;
 import dev.quietstar.core.eval.EvalSets;
 import dev.quietstar.core.eval.EvalSummary;
+import dev.quietstar.core.infer.ThinkingPolicies;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.eval.AnswerEvaluator;
 import dev.quietstar.djl.eval.EvalSetting;
@@ -58,9 +59,15 @@ public final class EvalCommand implements Callable<Integer> {
     private static final String DEFAULT_SETTINGS = "off,every,once";
 
     @Option(names = "--settings", paramLabel = "LIST",
-            description = "Comma-separated settings among off, every, once, constant, constant-once "
-                    + "(default: " + DEFAULT_SETTINGS + "; off alone for --model-hf).")
+            description = "Comma-separated settings among off, every, once, constant, constant-once, "
+                    + "adaptive[:THRESHOLD] (default: " + DEFAULT_SETTINGS + "; off alone for --model-hf).")
     String settings;
+
+    @Option(names = "--think", paramLabel = "MODE",
+            description = "Evaluate one thinking policy: every, never, once or adaptive[:THRESHOLD] (think only where "
+                    + "the checkpoint's thinking gate predicts a gain above THRESHOLD nats, default 0). Same as "
+                    + "--settings with one entry.")
+    String think;
 
     @Option(names = "--trigger", paramLabel = "TEXT", defaultValue = "A: ",
             description = "Prompt suffix after which 'once' thinks (default: '${DEFAULT-VALUE}').")
@@ -99,8 +106,17 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be at least 1, was " + limit);
         }
         // A plain model's mixing head outputs exactly 0: thinking settings would repeat the "off" numbers.
-        List<EvalSetting> chosen = EvalSetting.parse(
-                settings != null ? settings : model.plain() ? "off" : DEFAULT_SETTINGS, trigger);
+        if (think != null && settings != null) {
+            throw new IllegalArgumentException("--think and --settings both choose settings; use one (--settings "
+                    + "accepts adaptive[:THRESHOLD] too)");
+        }
+        String thinkSetting = think == null ? null
+                : think.trim().equalsIgnoreCase("never") ? "off" : think.trim();
+        if (thinkSetting != null) {
+            ThinkingPolicies.parse(thinkSetting, trigger); // rejects a malformed mode with the allowed forms
+        }
+        List<EvalSetting> chosen = EvalSetting.parse(thinkSetting != null ? thinkSetting
+                : settings != null ? settings : model.plain() ? "off" : DEFAULT_SETTINGS, trigger);
         List<EvalExample> examples = EvalSets.load(data);
         if (limit != null && limit < examples.size()) {
             examples = examples.subList(0, limit);

@@ -9,6 +9,7 @@ import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
+import dev.quietstar.core.infer.ThinkingPolicies;
 import dev.quietstar.api.config.ThoughtSampling;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -57,6 +58,12 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Think only when the text so far ends with TRIGGER (repeatable), e.g. 'A: '.")
     List<String> thinkAfter = new ArrayList<>();
 
+    @Option(names = "--think", paramLabel = "MODE",
+            description = "Where to think: every (default for a checkpoint), never, once (after 'A: '), or "
+                    + "adaptive[:THRESHOLD] (only where the checkpoint's thinking gate predicts a gain above THRESHOLD "
+                    + "nats, default 0).")
+    String think;
+
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop once the generated text contains TEXT "
             + "(repeatable).")
     List<String> stops = new ArrayList<>();
@@ -89,7 +96,12 @@ public final class GenerateCommand implements Callable<Integer> {
         if (noThink && !thinkAfter.isEmpty()) {
             throw new IllegalArgumentException("--no-think and --think-after contradict each other; use one");
         }
-        ThinkingPolicy policy = noThink || model.plain() && thinkAfter.isEmpty() ? ThinkingPolicy.never()
+        if (think != null && (noThink || !thinkAfter.isEmpty())) {
+            throw new IllegalArgumentException("--think and " + (noThink ? "--no-think" : "--think-after")
+                    + " contradict each other; use one");
+        }
+        ThinkingPolicy policy = think != null ? ThinkingPolicies.parse(think, "A: ")
+                : noThink || model.plain() && thinkAfter.isEmpty() ? ThinkingPolicy.never()
                 : thinkAfter.isEmpty() ? ThinkingPolicy.everyToken() : ThinkingPolicy.afterTriggers(thinkAfter);
         GenerationOptions options = new GenerationOptions(maxTokens, stops,
                 new Sampling(temperature, topK, topP, seed),

@@ -7,6 +7,7 @@ import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
+import dev.quietstar.examples.adaptive.AdaptiveCurve;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -50,6 +51,10 @@ public final class ReportCommand implements Callable<Integer> {
             description = "metrics.jsonl of a training run, drawn as charts.")
     Path metrics;
 
+    @Option(names = "--adaptive-curve", paramLabel = "FILE",
+            description = "A curve.json written by 'quietstar adaptive-curve': adds its charts and verdict.")
+    Path adaptiveCurve;
+
     @Option(names = "--title", paramLabel = "TEXT", defaultValue = "Quiet-STaR thought report",
             description = "Page title (default: ${DEFAULT-VALUE}).")
     String title;
@@ -89,7 +94,19 @@ public final class ReportCommand implements Callable<Integer> {
         if (target.getParent() != null) {
             Files.createDirectories(target.getParent());
         }
-        ThoughtReport.builder().title(title).score(score).steps(steps).runInfo(info).build().writeTo(target);
+        AdaptiveCurve curve = adaptiveCurve == null ? null : AdaptiveCurve.read(adaptiveCurve);
+        if (curve != null) {
+            info.put("adaptive thinking", curve.description() + ". " + curve.verdict());
+        }
+        ThoughtReport.Builder report = ThoughtReport.builder().title(title).score(score).steps(steps).runInfo(info);
+        if (curve != null) {
+            // The charts are rebuilt from the curve's numbers, never copied from a file.
+            report.figure("Adaptive thinking: paired NLL vs thought tokens", curve.chart("nll"));
+            if (curve.references().stream().anyMatch(p -> !Double.isNaN(p.exactMatch()))) {
+                report.figure("Adaptive thinking: exact match vs thought tokens", curve.chart("exactMatch"));
+            }
+        }
+        report.build().writeTo(target);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("scored %d tokens: log-prob %.3f without thinking, %.3f with thinking%n", score.tokenIds().size(),
                 score.baseTotal(), score.thinkTotal());

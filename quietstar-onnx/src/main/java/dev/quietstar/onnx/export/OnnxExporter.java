@@ -5,6 +5,7 @@ import dev.quietstar.core.checkpoint.CheckpointInfo;
 import dev.quietstar.core.checkpoint.DecoderSpec;
 import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
+import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * initializers that replace the embedding of their ids), {@value OnnxLayout#DECODER_DATA_FILE} when the weights
  * pass the external-data threshold (2 GB by default: a protobuf message cannot exceed 2 GiB),
  * {@value OnnxLayout#MIXING_HEAD_FILE} (the mixing head), and copies of {@code config.json}, {@code quietstar.json}
- * and {@code tokenizer.json}. Graphs use opset {@value OnnxLayout#OPSET}; the folder is written atomically.
+ * and {@code tokenizer.json}, plus the thinking gate ({@value ThinkingGate#FILE}) when the checkpoint has one. Graphs use opset {@value OnnxLayout#OPSET}; the folder is written atomically.
  *
  * <p>The graphs compute what the DJL decoder computes: GPT-2 blocks (LayerNorm, {@code Conv1D} weights in x out,
  * GELU-tanh, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE at the given position ids, SwiGLU,
@@ -161,11 +163,19 @@ public final class OnnxExporter {
         meta.put(OnnxLayout.FORMAT_KEY, OnnxLayout.FORMAT_VERSION);
         meta.put("quietstar.model_type", spec.modelType());
         meta.put("quietstar.layers", Integer.toString(spec.layers()));
+        Optional<ThinkingGate> gate = ThinkingGate.read(checkpoint);
+        if (gate.isPresent()) {
+            gate.get().checkHiddenSize(spec.hiddenSize());
+        }
         AtomicFolder.write(output, tmp -> {
             decoder.write(tmp.resolve(OnnxLayout.DECODER_FILE), external ? OnnxLayout.DECODER_DATA_FILE : null, meta);
             head.write(tmp.resolve(OnnxLayout.MIXING_HEAD_FILE), null, meta);
             for (String f : new String[] {"config.json", "quietstar.json", "tokenizer.json"}) {
                 Files.copy(checkpoint.resolve(f), tmp.resolve(f));
+            }
+            // The thinking gate is a vector and a bias that core applies in Java: it travels as the same file.
+            if (gate.isPresent()) {
+                gate.get().write(tmp);
             }
         });
         LOG.info("exported {} ({} layers, {} MB of weights{}) to {}", checkpoint, spec.layers(), bytes >> 20,

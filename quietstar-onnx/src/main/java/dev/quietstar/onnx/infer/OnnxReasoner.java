@@ -48,8 +48,13 @@ public final class OnnxReasoner implements Reasoner {
         this.model = model;
         this.step = new OnnxDecoderStep(model);
         var config = model.info().config();
+        dev.quietstar.core.gate.ThinkingGate gate = dev.quietstar.core.gate.ThinkingGate.read(model.folder())
+                .orElse(null);
+        if (gate != null) {
+            gate.checkHiddenSize(model.spec().hiddenSize());
+        }
         this.generation = new ThinkThenTalk(new ThinkThenTalk.Settings(tokenizer, config.thoughtLength(),
-                config.thoughtTemperature(), model.info().startTokenId(), model.info().endTokenId()));
+                config.thoughtTemperature(), model.info().startTokenId(), model.info().endTokenId()), gate);
     }
 
     /**

@@ -1,0 +1,156 @@
+package dev.quietstar.examples.cli;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.api.Dataset;
+import dev.quietstar.core.data.TextDatasets;
+import dev.quietstar.core.eval.EvalExample;
+import dev.quietstar.core.eval.EvalSets;
+import dev.quietstar.core.infer.ThinkingPolicies;
+import dev.quietstar.djl.DjlEngines;
+import dev.quietstar.djl.thought.QuietStarModel;
+import dev.quietstar.examples.adaptive.AdaptiveCurve;
+import dev.quietstar.examples.adaptive.AdaptiveCurveRunner;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Sweeps the thinking gate's threshold on held-out data and writes the curve of thought tokens per token against
+ * held-out NLL (and exact match on question sets), with always, once-at-trigger and never as reference points.
+ */
+@Command(name = "adaptive-curve", mixinStandardHelpOptions = true,
+        description = "Measure adaptive thinking: thought tokens spent per token vs held-out NLL and exact match, "
+                + "sweeping the thinking gate's threshold, against always, once-at-trigger and never.")
+public final class AdaptiveCurveCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "Quiet-STaR checkpoint trained with the thinking gate (has thinking-gate.json).")
+    Path checkpoint;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "Held-out data: a JSONL question set (GSM8K or CommonsenseQA form) for answer NLL and exact "
+                    + "match, or JSONL {\"text\"} / .txt texts for text NLL (no exact match).")
+    Path data;
+
+    @Option(names = "--thresholds", paramLabel = "LIST", split = ",",
+            description = "Gate thresholds in nats (default: quantiles of the gate's predictions on the data that "
+                    + "think before about 5, 10, 20, 30, 40, 50 and 70% of tokens).")
+    List<String> thresholds;
+
+    @Option(names = "--trigger", paramLabel = "TEXT", defaultValue = "A: ",
+            description = "Prompt suffix after which the once reference thinks (default: '${DEFAULT-VALUE}').")
+    String trigger;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Use only the first N examples or texts.")
+    Integer limit;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the sampled thoughts (default: "
+            + "${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--no-generate", description = "Skip greedy generation on question sets: no exact match.")
+    boolean noGenerate;
+
+    @Option(names = "--output", paramLabel = "DIR", defaultValue = "adaptive-curve",
+            description = "Folder for curve.json, curve.md and the SVG charts (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    /** Creates the command; picocli calls this. */
+    public AdaptiveCurveCommand() {}
+
+    @Override
+    public Integer call() throws IOException {
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be at least 1, was " + limit);
+        }
+        double[] chosen = null;
+        if (thresholds != null) {
+            chosen = new double[thresholds.size()];
+            for (int i = 0; i < chosen.length; i++) {
+                chosen[i] = ThinkingPolicies.adaptiveThreshold("adaptive:" + thresholds.get(i).trim());
+            }
+        }
+        if (!Files.isRegularFile(data)) {
+            throw new IllegalArgumentException("--data " + data + " is not a file");
+        }
+        boolean texts = isTextFile(data);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        DjlEngines.pytorch();
+        long start = System.nanoTime();
+        AdaptiveCurve curve;
+        try (QuietStarModel model = QuietStarModel.load(checkpoint, Device.cpu());
+                CommandProgress progress = new CommandProgress("adaptive-curve", err, System.console() != null)) {
+            AdaptiveCurveRunner runner = new AdaptiveCurveRunner(model, seed);
+            if (texts) {
+                Dataset set = TextDatasets.fromFile(data);
+                List<String> docs = new ArrayList<>();
+                for (int i = 0; i < set.size() && (limit == null || i < limit); i++) {
+                    docs.add(set.document(i));
+                }
+                curve = runner.texts(docs, chosen, progress, data.getFileName() + ": " + docs.size()
+                        + " held-out texts, NLL of every token after the first; checkpoint " + checkpoint.getFileName());
+            } else {
+                List<EvalExample> examples = EvalSets.load(data);
+                if (limit != null && limit < examples.size()) {
+                    examples = examples.subList(0, limit);
+                }
+                curve = runner.answers(examples, chosen, trigger, !noGenerate, progress, data.getFileName() + ": "
+                        + examples.size() + " held-out questions, teacher-forced answer NLL and greedy exact match; "
+                        + "checkpoint " + checkpoint.getFileName());
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("checkpoint", checkpoint.toAbsolutePath().toString());
+        extra.put("data", data.toAbsolutePath().toString());
+        extra.put("seed", seed);
+        extra.put("wallSeconds", seconds);
+        curve.write(output, extra);
+        out.print(curve.toMarkdown(List.of()));
+        out.println();
+        out.println("wrote " + output.resolve("curve.json") + ", curve.md and the charts ("
+                + String.format(Locale.ROOT, "%.1f", seconds) + " s)");
+        out.flush();
+        return 0;
+    }
+
+    /** A {@code .txt} file, or JSONL whose first record has {@code text} and no {@code question}. */
+    static boolean isTextFile(Path file) throws IOException {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".txt")) {
+            return true;
+        }
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonNode n = new ObjectMapper().readTree(line);
+                    return n != null && n.isObject() && n.has("text") && !n.has("question");
+                } catch (IOException e) {
+                    return false; // let the question-set loader report the malformed line
+                }
+            }
+        }
+        return false;
+    }
+}
