@@ -438,13 +438,15 @@ public final class ArithmeticCorpus {
             return new ArithmeticCorpus(this);
         }
 
-        private static void checkRange(String field, int value, int min, int max) {
+        /** Shared with the other corpora of this package. */
+        static void checkRange(String field, int value, int min, int max) {
             if (value < min || value > max) {
                 throw new IllegalArgumentException(field + " must be in " + min + ".." + max + ", was " + value);
             }
         }
 
-        private static void checkShare(String field, double value) {
+        /** Shared with the other corpora of this package. */
+        static void checkShare(String field, double value) {
             if (!(value >= 0.0 && value <= 1.0)) {
                 throw new IllegalArgumentException(field + " must be in 0.0..1.0, was " + value);
             }

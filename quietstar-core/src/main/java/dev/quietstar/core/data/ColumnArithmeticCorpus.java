@@ -321,13 +321,11 @@ public final class ColumnArithmeticCorpus {
          * @throws DatasetException when there are not enough distinct operand pairs
          */
         public ColumnArithmeticCorpus build() {
-            range("pretrainDocuments", pretrainDocuments, 0, 400_000);
-            range("continuedDocuments", continuedDocuments, 0, 400_000);
-            range("heldOutProblems", heldOutProblems, 0, 100_000);
-            range("minOperand", minOperand, 0, 999);
-            if (!(workedShare >= 0 && workedShare <= 1)) {
-                throw new IllegalArgumentException("workedShare must be in 0.0..1.0, was " + workedShare);
-            }
+            ArithmeticCorpus.Builder.checkRange("pretrainDocuments", pretrainDocuments, 0, 400_000);
+            ArithmeticCorpus.Builder.checkRange("continuedDocuments", continuedDocuments, 0, 400_000);
+            ArithmeticCorpus.Builder.checkRange("heldOutProblems", heldOutProblems, 0, 100_000);
+            ArithmeticCorpus.Builder.checkRange("minOperand", minOperand, 0, 999);
+            ArithmeticCorpus.Builder.checkShare("workedShare", workedShare);
             long pairs = (long) (1000 - minOperand) * (1000 - minOperand);
             if (pretrainDocuments + continuedDocuments + heldOutProblems > pairs / 2) {
                 throw new IllegalArgumentException("asked for " + (pretrainDocuments + continuedDocuments
@@ -335,12 +333,6 @@ public final class ColumnArithmeticCorpus {
                         + pairs / 2);
             }
             return new ColumnArithmeticCorpus(this);
-        }
-
-        private static void range(String field, int value, int min, int max) {
-            if (value < min || value > max) {
-                throw new IllegalArgumentException(field + " must be in " + min + ".." + max + ", was " + value);
-            }
         }
     }
 }
