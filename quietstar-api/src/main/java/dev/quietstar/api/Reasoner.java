@@ -1,5 +1,8 @@
 package dev.quietstar.api;
 
+import dev.quietstar.api.config.ThoughtSampling;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -34,12 +37,42 @@ public interface Reasoner extends AutoCloseable {
     GenerationResult generate(String prompt, GenerationOptions options, Consumer<TokenTrace> onToken);
 
     /**
-     * Scores every token of a text with and without thinking (one thought per position, parallel, no gradient).
+     * Generates continuations of several prompts as rows of one batch (left-padded), each row equal to
+     * {@code generate(prompts.get(i), options)} up to floating-point summation order.
+     *
+     * <p>The default generates the prompts one after the other; backends batch them.
+     *
+     * @param prompts non-empty prompts
+     * @param options generation options shared by all rows
+     * @return one result per prompt, in order
+     */
+    default List<GenerationResult> generateBatch(List<String> prompts, GenerationOptions options) {
+        List<GenerationResult> results = new ArrayList<>();
+        for (String prompt : prompts) {
+            results.add(generate(prompt, options));
+        }
+        return results;
+    }
+
+    /**
+     * Scores every token of a text with and without thinking, with the thoughts drawn as the model's configuration
+     * says from seed 0.
      *
      * @param text the text
      * @return per-token log-probabilities
      */
     TextScore score(String text);
+
+    /**
+     * Scores every token of a text with and without thinking, with a given way of choosing thought tokens and a
+     * seed: the same seed gives the same score.
+     *
+     * @param text non-empty text that with one thought fits the model's context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @return per-token log-probabilities, mixing weights and thoughts
+     */
+    TextScore score(String text, ThoughtSampling sampling, long seed);
 
     /** Frees the model. */
     @Override

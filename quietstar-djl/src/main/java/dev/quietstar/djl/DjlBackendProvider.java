@@ -3,6 +3,8 @@ package dev.quietstar.djl;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.api.ModelSource;
+import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -42,6 +44,21 @@ public final class DjlBackendProvider implements BackendProvider {
     @Override
     public Optional<String> unavailableReason() {
         return DjlEngines.check();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Opens checkpoints, HuggingFace folders, llama2.c checkpoints and new tiny models; not a folder exported to
+     * ONNX (it holds {@code model.onnx} and no {@code model.safetensors}).
+     */
+    @Override
+    public boolean canOpen(ModelSource source) {
+        if (source instanceof ModelSource.Checkpoint c) {
+            return Files.isRegularFile(c.folder().resolve("model.safetensors"))
+                    || !Files.isRegularFile(c.folder().resolve("model.onnx"));
+        }
+        return true;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.quietstar.api.spi;
 
+import dev.quietstar.api.ModelSource;
 import java.util.Optional;
 import java.util.Set;
 
@@ -49,6 +50,20 @@ public interface BackendProvider {
      */
     default Optional<String> unavailableReason() {
         return Optional.empty();
+    }
+
+    /**
+     * Whether this backend opens a model source for inference or training, judged from the source's kind and the
+     * files it holds, without loading natives or weights. Core's selection uses it so that, say, an exported ONNX
+     * folder goes to a backend that runs exports and a HuggingFace folder to one that reads safetensors.
+     *
+     * <p>The default opens checkpoint folders only.
+     *
+     * @param source the model
+     * @return true when {@link QuietStarBackend#openReasoner(ModelSource)} can open it
+     */
+    default boolean canOpen(ModelSource source) {
+        return source instanceof ModelSource.Checkpoint;
     }
 
     /**

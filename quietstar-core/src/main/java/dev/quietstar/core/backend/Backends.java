@@ -1,5 +1,6 @@
 package dev.quietstar.core.backend;
 
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import java.util.ArrayList;
@@ -9,7 +10,9 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Function;
@@ -140,6 +143,92 @@ public final class Backends {
     }
 
     /**
+     * The providers listed on the class path that could not be created (their constructor threw or a class was
+     * missing), with the reason; they are skipped by discovery.
+     *
+     * @return class name to reason, empty when every provider loaded
+     */
+    public static Map<String, String> failedProviders() {
+        Holder.DEFAULT.byName.size(); // make sure discovery ran
+        return Map.copyOf(FAILURES);
+    }
+
+    /**
+     * Selects the backend to open a model source with: the named backend when one is requested (it must open that
+     * kind of source), else the highest-ranked available backend with the capabilities that
+     * {@linkplain BackendProvider#canOpen opens} the source, so that an exported ONNX folder goes to a backend that
+     * runs exports and a HuggingFace folder to one that reads safetensors.
+     *
+     * @param source the model to open
+     * @param required capabilities the backend must have
+     * @return the chosen provider
+     * @throws BackendNotFoundException when the named backend cannot open the source, or no backend can
+     */
+    public BackendProvider select(ModelSource source, Capability... required) {
+        Objects.requireNonNull(source, "source");
+        Set<Capability> need = required.length == 0 ? EnumSet.noneOf(Capability.class)
+                : EnumSet.copyOf(List.of(required));
+        if (requestedName().isPresent()) {
+            BackendProvider p = select(required);
+            if (!p.canOpen(source)) {
+                throw new BackendNotFoundException("backend '" + p.name() + "' (chosen by " + source()
+                        + ") cannot open " + describe(source) + "; backends that can: " + describe(openers(source,
+                        need)));
+            }
+            return p;
+        }
+        List<BackendProvider> ok = openers(source, need);
+        if (ok.isEmpty()) {
+            throw new BackendNotFoundException("no available backend with " + need + " can open " + describe(source)
+                    + "; backends found: " + describe(providers()));
+        }
+        return ok.get(0);
+    }
+
+    /**
+     * The backend with this name, checked to be available, to have the capabilities and to open the source.
+     *
+     * @param name the backend's name
+     * @param source the model to open
+     * @param required capabilities the backend must have
+     * @return the provider
+     * @throws BackendNotFoundException naming what is wrong
+     */
+    public BackendProvider byName(String name, ModelSource source, Capability... required) {
+        BackendProvider p = byName(name);
+        Set<Capability> need = required.length == 0 ? EnumSet.noneOf(Capability.class)
+                : EnumSet.copyOf(List.of(required));
+        if (!p.capabilities().containsAll(need)) {
+            throw new BackendNotFoundException("backend '" + name + "' lacks " + missing(p, need)
+                    + "; see quietstar backends");
+        }
+        if (!p.isAvailable()) {
+            throw new BackendNotFoundException("backend '" + name + "' is not available here: "
+                    + p.unavailableReason().orElse("its natives did not load"));
+        }
+        if (!p.canOpen(source)) {
+            throw new BackendNotFoundException("backend '" + name + "' cannot open " + describe(source)
+                    + "; backends that can: " + describe(openers(source, need)));
+        }
+        return p;
+    }
+
+    private List<BackendProvider> openers(ModelSource source, Set<Capability> need) {
+        return candidates(need, true).stream().filter(p -> p.canOpen(source)).toList();
+    }
+
+    private static String describe(ModelSource source) {
+        if (source instanceof ModelSource.Checkpoint c) {
+            return "the model folder " + c.folder();
+        } else if (source instanceof ModelSource.HuggingFace h) {
+            return "the HuggingFace folder " + h.folder();
+        } else if (source instanceof ModelSource.Llama2c l) {
+            return "the llama2.c checkpoint " + l.weights();
+        }
+        return "a new tiny model";
+    }
+
+    /**
      * The backend name requested by environment or property, if any.
      *
      * @return the name
@@ -189,9 +278,36 @@ public final class Backends {
         static final Backends DEFAULT = new Backends(load(), System::getenv, System::getProperty);
 
         private static List<BackendProvider> load() {
-            List<BackendProvider> list = new ArrayList<>();
-            ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()).forEach(list::add);
-            return list;
+            return loadIsolated(ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()).stream()
+                    .toList(), FAILURES);
         }
+    }
+
+    /** Providers that could not be instantiated, by class name: reported by {@link #failedProviders()}. */
+    private static final Map<String, String> FAILURES = new LinkedHashMap<>();
+
+    /**
+     * Instantiates each provider on its own, so that one whose constructor throws is reported by name and skipped
+     * instead of stopping the discovery of every other backend.
+     *
+     * @param found the providers ServiceLoader found, not yet instantiated
+     * @param failures receives the class name and the reason of each provider that failed
+     * @return the providers that could be created, in class-path order
+     */
+    static List<BackendProvider> loadIsolated(List<ServiceLoader.Provider<BackendProvider>> found,
+            Map<String, String> failures) {
+        List<BackendProvider> list = new ArrayList<>();
+        for (ServiceLoader.Provider<BackendProvider> provider : found) {
+            String type = provider.type().getName();
+            try {
+                list.add(provider.get());
+            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                String reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+                failures.put(type, reason);
+                LOG.warn("backend provider {} could not be created and is skipped: {}", type, reason);
+            }
+        }
+        return list;
     }
 }

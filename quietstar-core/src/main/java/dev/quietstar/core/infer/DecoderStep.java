@@ -52,6 +52,48 @@ public interface DecoderStep<C> {
     Output<C> forward(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask, C past);
 
     /**
+     * Feeds tokens on top of a cache like {@link #forward} and returns the hidden state and logits of every fed
+     * token, not only the last: one causal pass that gives an evaluator the base prediction of every answer token.
+     *
+     * @param tokenIds (rows, length) token ids, row-major
+     * @param positionIds (rows, length) position ids, row-major
+     * @param rows batch rows
+     * @param length new tokens per row
+     * @param mask additive mask (rows, 1, length, cached + length), row-major
+     * @param past the cache to attend to, or null for none
+     * @return hidden states (rows, length, H) and logits (rows, length, V), row-major, and the extended cache
+     */
+    Output<C> forwardAll(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask, C past);
+
+    /**
+     * A new cache holding {@code rows} copies of a one-row cache, so that several thoughts can branch off the same
+     * prefix as rows of one batch (each row then masks the keys it must not see). The given cache is unchanged and
+     * still owned by the caller; the copy is released with {@link #release}.
+     *
+     * @param cache a cache of one row
+     * @param rows copies, at least 1
+     * @return the repeated cache
+     */
+    C repeat(C cache, int rows);
+
+    /**
+     * The language-model head on given final-norm hidden states: what a custom mixing head's mixed hidden state
+     * predicts. Backends whose graph cannot apply the head to an arbitrary vector keep this default, and the
+     * caller then uses the linearity of the bias-free head instead ({@code lm_head((1 - w) a + w b)} equals
+     * {@code (1 - w) lm_head(a) + w lm_head(b)}), which covers every mixing head whose mix is that convex
+     * combination.
+     *
+     * @param hidden (rows, H) row-major
+     * @param rows batch rows
+     * @return (rows, V) logits, row-major
+     * @throws UnsupportedOperationException when the backend cannot apply the head to an arbitrary vector
+     */
+    default float[] logits(float[] hidden, int rows) {
+        throw new UnsupportedOperationException("this backend's decoder step cannot apply the language-model head "
+                + "to an arbitrary hidden state; only mixing heads whose mix is (1 - w) h_base + w h_after run on it");
+    }
+
+    /**
      * The mixing head on the hidden states before and after a thought: w = head([h_base; h_after]) and the mixed
      * logits {@code lm_head((1 - w) h_base + w h_after)} (DESIGN section 3.4), meta-tokens not masked.
      *

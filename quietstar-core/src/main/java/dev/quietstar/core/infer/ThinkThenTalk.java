@@ -2,6 +2,7 @@ package dev.quietstar.core.infer;
 
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
+import dev.quietstar.api.MixingHead;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
@@ -99,6 +100,7 @@ public final class ThinkThenTalk {
 
     private final Settings settings;
     private final ThinkingGate gate;
+    private final ThoughtBranch branch;
 
     /**
      * Creates the loop for a model without a thinking gate.
@@ -116,8 +118,38 @@ public final class ThinkThenTalk {
      * @param gate the model's thinking gate, or null when it has none (an adaptive policy then fails clearly)
      */
     public ThinkThenTalk(Settings settings, ThinkingGate gate) {
+        this(settings, gate, null);
+    }
+
+    /**
+     * Creates the loop with a user's mixing head on hidden-state vectors in place of the backend's own.
+     *
+     * @param settings the model facts
+     * @param gate the model's thinking gate, or null when it has none (an adaptive policy then fails clearly)
+     * @param mixingHead the mixing head every thought uses, or null for the backend's (see {@link ThoughtBranch})
+     */
+    public ThinkThenTalk(Settings settings, ThinkingGate gate, MixingHead<float[][]> mixingHead) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.gate = gate;
+        this.branch = new ThoughtBranch(settings, mixingHead);
+    }
+
+    /**
+     * The model facts this loop runs with.
+     *
+     * @return the settings
+     */
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * The thought branch every thought of this loop runs on.
+     *
+     * @return the branch
+     */
+    public ThoughtBranch branch() {
+        return branch;
     }
 
     /**
@@ -138,7 +170,7 @@ public final class ThinkThenTalk {
      * @param vocab V
      * @return one prediction per row, nats
      */
-    private double[] predictedGains(DecoderStep.Output<?> out, int rows, int hiddenSize, int vocab) {
+    double[] predictedGains(DecoderStep.Output<?> out, int rows, int hiddenSize, int vocab) {
         double[] gains = new double[rows];
         for (int r = 0; r < rows; r++) {
             gains[r] = gate.predictFromLogits(out.hidden(), r * hiddenSize, out.logits(), r * vocab, vocab,
@@ -147,7 +179,7 @@ public final class ThinkThenTalk {
         return gains;
     }
 
-    private void requireGate(int hiddenSize) {
+    void requireGate(int hiddenSize) {
         if (gate == null) {
             throw ThinkingGate.missing("this model");
         }
@@ -160,7 +192,7 @@ public final class ThinkThenTalk {
      * @return thoughtLength + 2
      */
     public int positionsUsed() {
-        return settings.thoughtLength() + 2;
+        return branch.positionsUsed();
     }
 
     /** Per-row state of one generation. */
@@ -331,15 +363,16 @@ public final class ThinkThenTalk {
                             : options.thinking().thinkBeforeNext(soFar, t));
                     anyThinking |= thinking[r];
                 }
-                float[] base = maskMetaTokens(real.logits().clone(), rows, vocab);
+                float[] base = branch.maskMetaTokens(real.logits().clone(), rows, vocab);
                 float[] mixed = null;
                 float[] weights = null;
                 long[] thoughtIds = null;
                 if (anyThinking) {
-                    Thought thought = think(step, real, nextPositions, keyValid, samplers.forStep(thinking));
-                    mixed = maskMetaTokens(thought.mixing.mixedLogits().clone(), rows, vocab);
-                    weights = thought.mixing.weights();
-                    thoughtIds = thought.ids;
+                    ThoughtBranch.Thought thought = branch.think(step, real, nextPositions, keyValid,
+                            samplers.forStep(thinking));
+                    mixed = branch.maskMetaTokens(thought.mixing().mixedLogits().clone(), rows, vocab);
+                    weights = thought.mixing().weights();
+                    thoughtIds = thought.ids();
                 }
                 long[] chosen = new long[rows];
                 for (int r = 0; r < rows; r++) {
@@ -386,7 +419,7 @@ public final class ThinkThenTalk {
                 }
                 // Append the chosen tokens to the real cache: one step of one token per row.
                 DecoderStep.Output<C> next = step.forward(chosen, nextPositions.clone(), rows, 1,
-                        keyMask(keyValid, 1), real.cache());
+                        ThoughtBranch.keyMask(keyValid, 1), real.cache());
                 step.release(real.cache());
                 real = next;
                 for (int r = 0; r < rows; r++) {
@@ -406,12 +439,8 @@ public final class ThinkThenTalk {
     }
 
     /**
-     * Scores every token of a text with and without thinking, one token at a time on the cache: after the prefix
-     * x_0..x_i, the base log-probability log softmax(lm_head(h_base(i)))[x_{i+1}] and, after a thought branched off
-     * that prefix, the think-then-talk log-probability log softmax(lm_head((1 - w) h_base(i) + w h_after(i)))[x_{i+1}]
-     * (look-ahead step 0 of the objective). As in the training losses the meta-tokens stay in both distributions;
-     * thought tokens are drawn with the meta-tokens masked. The document-start token is prepended and is the
-     * unscored context of the first text token.
+     * Scores every token of a text with and without thinking, one token at a time on the cache (see
+     * {@link TextScorer#score}).
      *
      * @param step the engine
      * @param text non-empty text that with one thought fits the context
@@ -422,14 +451,12 @@ public final class ThinkThenTalk {
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
     public <C> TextScore score(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
-        return scoreTokens(step, text, sampling, seed, false).score();
+        return new TextScorer(this).score(step, text, sampling, seed);
     }
 
     /**
      * Scores every token of a text like {@link #score} and also gives the thinking gate's predicted gain before each
-     * token, from the same base hidden state and logits: the input of an adaptive-thinking curve, where each
-     * threshold keeps the think-then-talk log-probability where the prediction exceeds it and the base one
-     * elsewhere.
+     * token (see {@link TextScorer#scoreWithGains}).
      *
      * @param step the engine
      * @param text non-empty text that with one thought fits the context
@@ -439,150 +466,9 @@ public final class ThinkThenTalk {
      * @return the scores and one predicted gain per scored token
      * @throws IllegalArgumentException when the loop has no gate, for an empty text or one too long
      */
-    public <C> GatedTextScore scoreWithGains(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
-        Objects.requireNonNull(step, "step");
-        requireGate(step.hiddenSize());
-        return scoreTokens(step, text, sampling, seed, true);
-    }
-
-    /**
-     * Per-token scores of a text with the thinking gate's prediction before each token.
-     *
-     * @param score base and think-then-talk log-probabilities, mixing weights and thoughts
-     * @param predictedGains the gate's predicted gain before each scored token, nats
-     */
-    public record GatedTextScore(TextScore score, List<Double> predictedGains) {
-        /** Copies the list. */
-        public GatedTextScore {
-            predictedGains = List.copyOf(predictedGains);
-        }
-    }
-
-    private <C> GatedTextScore scoreTokens(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed,
-            boolean gains) {
-        Objects.requireNonNull(step, "step");
-        Objects.requireNonNull(sampling, "sampling");
-        if (text == null || text.isEmpty()) {
-            throw new IllegalArgumentException("text to score is empty");
-        }
-        TextTokenizer tok = settings.tokenizer();
-        int[] ids = tok.withDocumentStart(tok.encode(text));
-        int len = ids.length;
-        if (len < 2) {
-            throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
-                    + "it holds " + len);
-        }
-        int n = settings.thoughtLength();
-        if (len + n + 2 > step.maxPositions()) {
-            throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
-                    + " positions it needs " + (len + n + 2) + " positions, the model has " + step.maxPositions()
-                    + "; score a shorter text");
-        }
-        int vocab = step.vocabSize();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ThoughtTokenSampler sampler = (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
-                ? OutputSampler.argMax(logits, 0, v) : categorical(logits, 0, v, settings.thoughtTemperature(), rng)};
-        List<Integer> tokenIds = new ArrayList<>();
-        List<String> tokens = new ArrayList<>();
-        List<Double> baseList = new ArrayList<>();
-        List<Double> thinkList = new ArrayList<>();
-        List<Double> weightList = new ArrayList<>();
-        List<String> thoughts = new ArrayList<>();
-        List<Double> gainList = new ArrayList<>();
-        DecoderStep.Output<C> real = step.forward(new long[] {ids[0]}, new long[] {0}, 1, 1, new float[] {0f}, null);
-        try {
-            for (int i = 0; i < len - 1; i++) {
-                int target = ids[i + 1];
-                if (gains) {
-                    gainList.add(predictedGains(real, 1, step.hiddenSize(), vocab)[0]);
-                }
-                boolean[][] keyValid = new boolean[1][i + 1];
-                Arrays.fill(keyValid[0], true);
-                Thought thought = think(step, real, new long[] {i + 1}, keyValid, sampler);
-                tokenIds.add(target);
-                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {target}));
-                baseList.add(logSoftmaxAt(real.logits(), vocab, target));
-                thinkList.add(logSoftmaxAt(thought.mixing.mixedLogits(), vocab, target));
-                weightList.add((double) thought.mixing.weights()[0]);
-                int[] t = new int[n];
-                for (int k = 0; k < n; k++) {
-                    t[k] = Math.toIntExact(thought.ids[k]);
-                }
-                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), t));
-                if (i < len - 2) {
-                    DecoderStep.Output<C> next = step.forward(new long[] {target}, new long[] {i + 1}, 1, 1,
-                            new float[i + 2], real.cache());
-                    step.release(real.cache());
-                    real = next;
-                }
-            }
-        } finally {
-            step.release(real.cache());
-        }
-        return new GatedTextScore(new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts), gainList);
-    }
-
-    private static double logSoftmaxAt(float[] logits, int vocab, int token) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < vocab; k++) {
-            max = Math.max(max, logits[k]);
-        }
-        double sum = 0;
-        for (int k = 0; k < vocab; k++) {
-            sum += Math.exp(logits[k] - max);
-        }
-        return logits[token] - max - Math.log(sum);
-    }
-
-    /** A thought's sampled ids, (rows, thoughtLength) row-major, and the mixing head's output. */
-    private record Thought(long[] ids, DecoderStep.Mixing mixing) {}
-
-    /**
-     * One thought per row on top of the real cache, which is left as it was; the branch's caches are released.
-     */
-    private <C> Thought think(DecoderStep<C> step, DecoderStep.Output<C> real, long[] nextPositions,
-            boolean[][] keyValid, ThoughtTokenSampler sampler) {
-        int rows = nextPositions.length;
-        int n = settings.thoughtLength();
-        int vocab = step.vocabSize();
-        long[] thoughtIds = new long[rows * n];
-        long[] token = new long[rows];
-        Arrays.fill(token, settings.startTokenId());
-        DecoderStep.Output<C> out = null;
-        try {
-            for (int k = 0; k < n + 2; k++) {
-                if (k > 0 && k <= n) {
-                    float[] logits = maskMetaTokens(out.logits().clone(), rows, vocab);
-                    long[] chosen = sampler.sample(logits, rows, vocab, k - 1);
-                    if (chosen.length != rows) {
-                        throw new IllegalStateException("the thought sampler returned " + chosen.length
-                                + " ids for " + rows + " rows");
-                    }
-                    for (int r = 0; r < rows; r++) {
-                        thoughtIds[r * n + k - 1] = chosen[r];
-                    }
-                    token = chosen.clone();
-                } else if (k == n + 1) {
-                    token = new long[rows];
-                    Arrays.fill(token, settings.endTokenId());
-                }
-                long[] positions = new long[rows];
-                for (int r = 0; r < rows; r++) {
-                    positions[r] = nextPositions[r] + k;
-                }
-                DecoderStep.Output<C> next = step.forward(token, positions, rows, 1, keyMask(keyValid, k + 1),
-                        out == null ? real.cache() : out.cache());
-                if (out != null) {
-                    step.release(out.cache());
-                }
-                out = next;
-            }
-            return new Thought(thoughtIds, step.mix(real, out, rows));
-        } finally {
-            if (out != null) {
-                step.release(out.cache());
-            }
-        }
+    public <C> TextScorer.GatedTextScore scoreWithGains(DecoderStep<C> step, String text, ThoughtSampling sampling,
+            long seed) {
+        return new TextScorer(this).scoreWithGains(step, text, sampling, seed);
     }
 
     /** The per-row thought sampler: each row draws with its own random source; rows not thinking draw nothing. */
@@ -637,15 +523,6 @@ public final class ThinkThenTalk {
         return lastPositive;
     }
 
-    /** Adds the meta-token mask to every row of (rows, V) logits, in place. */
-    private float[] maskMetaTokens(float[] logits, int rows, int vocab) {
-        for (int r = 0; r < rows; r++) {
-            logits[r * vocab + settings.startTokenId()] += META_TOKEN_LOGIT_MASK;
-            logits[r * vocab + settings.endTokenId()] += META_TOKEN_LOGIT_MASK;
-        }
-        return logits;
-    }
-
     /**
      * A causal mask that also hides padded keys, (rows, 1, width, width).
      *
@@ -662,20 +539,6 @@ public final class ThinkThenTalk {
                     boolean visible = j <= i && keyValid[r][j];
                     data[(r * width + i) * width + j] = visible ? 0f : MASKED;
                 }
-            }
-        }
-        return data;
-    }
-
-    /** The additive mask of one new token over the cached keys plus {@code extra} visible new keys. */
-    private static float[] keyMask(boolean[][] keyValid, int extra) {
-        int rows = keyValid.length;
-        int k = keyValid[0].length + extra;
-        float[] data = new float[rows * k];
-        for (int r = 0; r < rows; r++) {
-            boolean[] valid = keyValid[r];
-            for (int j = 0; j < valid.length; j++) {
-                data[r * k + j] = valid[j] ? 0f : MASKED;
             }
         }
         return data;

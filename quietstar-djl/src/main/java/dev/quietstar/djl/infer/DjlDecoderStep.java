@@ -11,6 +11,8 @@ import dev.quietstar.djl.model.DecoderOutput;
 import dev.quietstar.djl.model.KvCache;
 import dev.quietstar.djl.thought.MlpMixingHead;
 import dev.quietstar.djl.thought.QuietStarModel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -72,6 +74,18 @@ public final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, 
     @Override
     public Output<Cache> forward(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask,
             Cache past) {
+        return run(tokenIds, positionIds, rows, length, mask, past, false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Output<Cache> forwardAll(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask,
+            Cache past) {
+        return run(tokenIds, positionIds, rows, length, mask, past, true);
+    }
+
+    private Output<Cache> run(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask, Cache past,
+            boolean every) {
         long cached = past == null ? 0 : past.kv().length();
         try (NDManager work = call.newSubManager()) {
             NDArray ids = work.create(tokenIds, new Shape(rows, length));
@@ -79,7 +93,7 @@ public final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, 
             NDArray maskArray = work.create(mask, new Shape(rows, 1, length, cached + length));
             DecoderOutput out = decoder.forward(model.inputEmbeddings(ids), positions, maskArray,
                     past == null ? null : past.kv());
-            NDArray last = length == 1 ? out.hidden() : out.hidden().get(":, -1:, :");
+            NDArray last = length == 1 || every ? out.hidden() : out.hidden().get(":, -1:, :");
             float[] hidden = last.toFloatArray();
             float[] logits = decoder.logits(last).toFloatArray();
             NDManager keep = call.newSubManager();
@@ -104,6 +118,37 @@ public final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, 
             NDArray w = head.weight(b, a);
             float[] logits = decoder.logits(head.mix(b, a, w)).toFloatArray();
             return new Mixing(w.toFloatArray(), logits);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Cache repeat(Cache cache, int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows must be >= 1, was " + rows);
+        }
+        NDManager keep = call.newSubManager();
+        List<NDArray> keys = new ArrayList<>();
+        List<NDArray> values = new ArrayList<>();
+        for (NDArray a : cache.kv().keys()) {
+            NDArray r = a.repeat(0, rows);
+            r.attach(keep);
+            keys.add(r);
+        }
+        for (NDArray a : cache.kv().values()) {
+            NDArray r = a.repeat(0, rows);
+            r.attach(keep);
+            values.add(r);
+        }
+        return new Cache(new KvCache(keys, values), keep);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public float[] logits(float[] hidden, int rows) {
+        try (NDManager work = call.newSubManager()) {
+            NDArray h = work.create(hidden, new Shape(rows, 1, hiddenSize()));
+            return decoder.logits(h).toFloatArray();
         }
     }
 

@@ -7,12 +7,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
-import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.TextTokenizer;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * after close fails the same way. Not thread-safe: changing the model's weights (training, loading) while calls
  * run. The {@link dev.quietstar.api.ThinkingPolicy} and the token callback are called on the calling thread.
  */
-public final class DjlReasoner implements Reasoner {
+public final class DjlReasoner implements SteppedReasoner {
 
     private static final Logger LOG = LoggerFactory.getLogger(DjlReasoner.class);
 
@@ -151,6 +151,7 @@ public final class DjlReasoner implements Reasoner {
      * @return one result per prompt, in order
      * @throws IllegalArgumentException as {@link #generate(String, GenerationOptions)}, naming the prompt's index
      */
+    @Override
     public List<GenerationResult> generateBatch(List<String> prompts, GenerationOptions options) {
         Objects.requireNonNull(options, "options");
         return run(prompts, options, null, null, null);
@@ -180,8 +181,7 @@ public final class DjlReasoner implements Reasoner {
                 samplers = thinking -> adapted;
             }
             // The loop reads the model's gate at call time: a trainer updates it after every step.
-            results = new ThinkThenTalk(settings, model.thinkingGate().orElse(null))
-                    .run(step, prompts, options, onToken, observer, samplers);
+            results = loop().run(step, prompts, options, onToken, observer, samplers);
         } finally {
             exit();
         }
@@ -218,6 +218,7 @@ public final class DjlReasoner implements Reasoner {
      * @return per-token log-probabilities, mixing weights and thoughts
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
+    @Override
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
         Objects.requireNonNull(sampling, "sampling");
         return score(text, sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
@@ -358,6 +359,34 @@ public final class DjlReasoner implements Reasoner {
         } finally {
             exit();
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The task runs without autograd on a {@link DjlDecoderStep} whose arrays are freed when it returns.
+     */
+    @Override
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    public <T> T withStep(StepTask<T> task) {
+        Objects.requireNonNull(task, "task");
+        enter();
+        try (NoGradScope ignored = NoGradScope.enter(); DjlDecoderStep step = new DjlDecoderStep(model)) {
+            return task.run(step, loop());
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ThoughtSampling thoughtSampling() {
+        return model.config().thoughtSampling();
+    }
+
+    /** The loop over this model: it reads the gate at call time, since a trainer updates it after every step. */
+    private ThinkThenTalk loop() {
+        return new ThinkThenTalk(settings, model.thinkingGate().orElse(null));
     }
 
     /**

@@ -13,9 +13,9 @@ import dev.quietstar.core.data.TextDatasets;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.eval.AnswerEvaluator;
-import dev.quietstar.djl.eval.EvalSetting;
-import dev.quietstar.djl.eval.SettingResult;
+import dev.quietstar.core.eval.AnswerEvaluator;
+import dev.quietstar.core.eval.EvalSetting;
+import dev.quietstar.core.eval.SettingResult;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import java.io.IOException;
@@ -121,7 +121,7 @@ class ThinkingGateTrainingTest {
         List<EvalExample> examples = List.of(new EvalExample("Q: 2+3\nA: ", "5", List.of(), EvalExample.Kind.GSM8K),
                 new EvalExample("Q: 4+1\nA: ", "5", List.of(), EvalExample.Kind.GSM8K));
         try (QuietStarModel model = DjlTrainerTest.tinyModel(CONFIG)) {
-            AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optExactMatch(false).build();
+            AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optExactMatch(false).build();
             assertThatThrownBy(() -> evaluator.evaluate(examples, List.of(EvalSetting.adaptive(0))))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(ThinkingGate.FILE);
             float[] w = new float[32 + 2];

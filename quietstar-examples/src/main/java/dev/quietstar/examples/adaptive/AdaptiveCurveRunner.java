@@ -6,10 +6,10 @@ import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.text.TextTokenizer;
-import dev.quietstar.djl.eval.AnswerEvaluator;
-import dev.quietstar.djl.eval.EvalProgress;
-import dev.quietstar.djl.eval.EvalSetting;
-import dev.quietstar.djl.eval.SettingResult;
+import dev.quietstar.core.eval.AnswerEvaluator;
+import dev.quietstar.core.eval.EvalProgress;
+import dev.quietstar.core.eval.EvalSetting;
+import dev.quietstar.core.eval.SettingResult;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.QuietStarModel;
 import java.util.ArrayList;
@@ -68,7 +68,7 @@ public final class AdaptiveCurveRunner {
      */
     public AdaptiveCurve answers(List<EvalExample> examples, double[] thresholds, String trigger, boolean exactMatch,
             EvalProgress progress, String description) {
-        AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(seed).optExactMatch(exactMatch).build();
+        AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(seed).optExactMatch(exactMatch).build();
         List<double[]> gains = evaluator.answerGains(examples);
         if (thresholds == null) {
             double[] all = gains.stream().flatMapToDouble(Arrays::stream).toArray();

@@ -22,8 +22,8 @@ import dev.quietstar.core.data.ArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.eval.AnswerEvaluator;
-import dev.quietstar.djl.eval.EvalSetting;
+import dev.quietstar.core.eval.AnswerEvaluator;
+import dev.quietstar.core.eval.EvalSetting;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.infer.NoGradScope;
 import dev.quietstar.djl.infer.ThoughtBranch;
@@ -560,7 +560,7 @@ public final class Benchmarks {
         List<EvalExample> examples = QuietStarDemo.heldOutExamples(dev.quietstar.core.data.ColumnArithmeticCorpus.builder()
                 .optSeed(9).optPretrainDocuments(10).optContinuedDocuments(0).optHeldOutProblems(count).build(), count);
         try (QuietStarModel model = QuietStarModel.load(demoBase, Device.cpu())) {
-            AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(1).build();
+            AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(1).build();
             for (EvalSetting setting : List.of(EvalSetting.thinkingOff(), EvalSetting.everyToken())) {
                 Stats s = Stats.time(1, Math.max(3, options.runs() / 2), () ->
                         evaluator.evaluate(examples, List.of(setting)));

@@ -1,6 +1,6 @@
 package dev.quietstar.examples.cli;
 
-import dev.quietstar.djl.eval.EvalProgress;
+import dev.quietstar.core.eval.EvalProgress;
 import java.io.PrintWriter;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;

@@ -1,21 +1,19 @@
 package dev.quietstar.examples.cli;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.ModelSource;
-import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.spi.BackendProvider;
+import dev.quietstar.core.eval.AnswerEvaluator;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalRow;
 import dev.quietstar.core.eval.EvalSets;
+import dev.quietstar.core.eval.EvalSetting;
 import dev.quietstar.core.eval.EvalSummary;
+import dev.quietstar.core.eval.SettingResult;
+import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
-import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.eval.AnswerEvaluator;
-import dev.quietstar.djl.eval.EvalSetting;
-import dev.quietstar.djl.eval.SettingResult;
-import dev.quietstar.djl.thought.QuietStarModel;
-import dev.quietstar.djl.train.DjlTrainerFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -27,9 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Evaluates a checkpoint on a GSM8K- or CommonsenseQA-format question set, with and without thinking.
@@ -52,6 +50,12 @@ public final class EvalCommand implements Callable<Integer> {
             description = "JSON Lines question set: GSM8K {question, answer with '#### n'} or CommonsenseQA "
                     + "{question, choices, answerKey}.")
     Path data;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
+                    + "QUIETSTAR_BACKEND, -Dquietstar.backend, else the best available backend that opens the model "
+                    + "(onnxruntime for an exported folder).")
+    String backend;
 
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N questions.")
     Integer limit;
@@ -123,13 +127,16 @@ public final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        DjlEngines.pytorch();
         List<SettingResult> results;
         long start = System.nanoTime();
-        try (QuietStarModel m = source instanceof ModelSource.Checkpoint c
-                ? QuietStarModel.load(c.folder(), Device.cpu())
-                : DjlTrainerFactory.openModel(source, QuietStarConfig.official(), Device.cpu())) {
-            AnswerEvaluator.Builder builder = AnswerEvaluator.builder(m).optSeed(seed).optBatchSize(batchSize)
+        BackendProvider provider = InferenceBackends.choose(backend, source);
+        try (Reasoner reasoner = provider.create().openReasoner(source)) {
+            if (!(reasoner instanceof SteppedReasoner stepped)) {
+                throw new IllegalArgumentException("backend '" + provider.name() + "' runs inference with its own "
+                        + "loop rather than core's decoder step, so the evaluator cannot drive it; choose a backend "
+                        + "whose reasoner is a SteppedReasoner (djl-pytorch, onnxruntime)");
+            }
+            AnswerEvaluator.Builder builder = AnswerEvaluator.builder(stepped).optSeed(seed).optBatchSize(batchSize)
                     .optGenerationMargin(margin).optExactMatch(!noGenerate);
             if (constantToken != null) {
                 builder.optConstantThoughtId(constantToken);
@@ -150,6 +157,7 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("dataset", dataset);
         details.put("model", model.folder().toAbsolutePath().toString());
+        details.put("backend", provider.name());
         details.put("data", data.toAbsolutePath().toString());
         details.put("seed", seed);
         details.put("wallSeconds", seconds);

@@ -108,7 +108,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 greedyThoughts ? ThoughtSampling.GREEDY : ThoughtSampling.SAMPLE, policy, json || showThoughts);
         PrintWriter out = spec.commandLine().getOut();
         boolean colour = System.console() != null && !json;
-        try (Reasoner reasoner = InferenceBackends.choose(backend, model.folder()).create().openReasoner(source)) {
+        try (Reasoner reasoner = InferenceBackends.choose(backend, source).create().openReasoner(source)) {
             if (json) {
                 out.println(toJson(reasoner.generate(prompt, options)));
             } else if (showThoughts) {

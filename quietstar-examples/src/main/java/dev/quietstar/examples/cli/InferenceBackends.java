@@ -1,23 +1,21 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.BackendNotFoundException;
 import dev.quietstar.core.backend.Backends;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
- * Chooses the backend that runs a model folder for the commands that run inference: {@code --backend NAME} first,
- * then {@code QUIETSTAR_BACKEND} / {@code -Dquietstar.backend}, then {@code onnxruntime} for a folder exported to
- * ONNX (it holds {@code model.onnx}), else the best-ranked available backend that can run inference.
+ * Chooses the backend that runs a model for the commands that run inference, through core's selection:
+ * {@code --backend NAME} first, then {@code QUIETSTAR_BACKEND} / {@code -Dquietstar.backend}, then the best-ranked
+ * available backend that can run inference and opens that kind of model (an exported ONNX folder goes to
+ * {@code onnxruntime}, since the other backends say they cannot open it).
  */
 final class InferenceBackends {
 
     /** The ONNX backend's name. */
     static final String ONNX = "onnxruntime";
-    /** The file that marks an exported folder. */
-    static final String ONNX_MODEL_FILE = "model.onnx";
 
     private InferenceBackends() {}
 
@@ -25,27 +23,14 @@ final class InferenceBackends {
      * Picks the backend.
      *
      * @param requested the {@code --backend} value, or null
-     * @param model the model folder
-     * @return an available provider with INFER
-     * @throws BackendNotFoundException when the named backend is unknown, cannot infer or does not load here
+     * @param source the model to open
+     * @return an available provider with INFER that opens the model
+     * @throws BackendNotFoundException when the named backend is unknown, cannot infer, does not load here or
+     *     cannot open the model
      */
-    static BackendProvider choose(String requested, Path model) {
+    static BackendProvider choose(String requested, ModelSource source) {
         Backends backends = Backends.discover();
-        String name = requested;
-        if (name == null && backends.requestedName().isEmpty() && Files.isRegularFile(model.resolve(ONNX_MODEL_FILE))) {
-            name = ONNX;
-        }
-        if (name == null) {
-            return backends.select(Capability.INFER);
-        }
-        BackendProvider p = backends.byName(name);
-        if (!p.capabilities().contains(Capability.INFER)) {
-            throw new BackendNotFoundException("backend '" + name + "' cannot run inference; see quietstar backends");
-        }
-        if (!p.isAvailable()) {
-            throw new BackendNotFoundException("backend '" + name + "' is not available here: "
-                    + p.unavailableReason().orElse("its natives did not load"));
-        }
-        return p;
+        return requested == null ? backends.select(source, Capability.INFER)
+                : backends.byName(requested, source, Capability.INFER);
     }
 }

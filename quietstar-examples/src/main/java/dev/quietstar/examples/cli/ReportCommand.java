@@ -77,7 +77,7 @@ public final class ReportCommand implements Callable<Integer> {
                     + "of a training run");
         }
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
-        BackendProvider provider = InferenceBackends.choose(backend, model.folder());
+        BackendProvider provider = InferenceBackends.choose(backend, source);
         TextScore score;
         try (Reasoner reasoner = provider.create().openReasoner(source)) {
             score = reasoner.score(scored);

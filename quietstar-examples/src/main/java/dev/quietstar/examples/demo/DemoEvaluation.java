@@ -5,9 +5,9 @@ import dev.quietstar.api.TextScore;
 import dev.quietstar.core.data.ColumnArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.report.ThoughtReport;
-import dev.quietstar.djl.eval.AnswerEvaluator;
-import dev.quietstar.djl.eval.EvalSetting;
-import dev.quietstar.djl.eval.SettingResult;
+import dev.quietstar.core.eval.AnswerEvaluator;
+import dev.quietstar.core.eval.EvalSetting;
+import dev.quietstar.core.eval.SettingResult;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.QuietStarModel;
 import java.io.IOException;
@@ -68,7 +68,7 @@ final class DemoEvaluation {
         try (QuietStarModel model = QuietStarModel.load(checkpoint, DemoTraining.device());
                 var progress = new dev.quietstar.examples.cli.CommandProgress("eval " + label, out,
                         System.console() != null)) {
-            AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(plan.seed()).build();
+            AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(plan.seed()).build();
             List<DemoResults.Row> rows = new ArrayList<>();
             for (SettingResult r : evaluator.evaluate(examples, settings, progress)) {
                 rows.add(DemoResults.Row.of(label, r));

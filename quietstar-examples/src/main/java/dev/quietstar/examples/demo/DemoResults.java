@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TrainingReport;
-import dev.quietstar.djl.eval.ExampleResult;
-import dev.quietstar.djl.eval.SettingResult;
+import dev.quietstar.core.eval.ExampleResult;
+import dev.quietstar.core.eval.SettingResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -187,8 +187,8 @@ public record DemoResults(DemoPlan plan, Path folder, List<Phase> phases, List<R
             double generationSlowdown) {
 
         static ThinkingEffect of(List<Row> rows) {
-            String offName = dev.quietstar.djl.eval.EvalSetting.thinkingOff().name();
-            String everyName = dev.quietstar.djl.eval.EvalSetting.everyToken().name();
+            String offName = dev.quietstar.core.eval.EvalSetting.thinkingOff().name();
+            String everyName = dev.quietstar.core.eval.EvalSetting.everyToken().name();
             Row off = rows.stream().filter(r -> r.setting().equals(offName)).findFirst().orElseThrow();
             Row every = rows.stream().filter(r -> r.setting().equals(everyName)).findFirst().orElseThrow();
             List<double[]> pairs = new ArrayList<>();

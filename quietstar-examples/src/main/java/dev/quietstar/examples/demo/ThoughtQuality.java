@@ -3,7 +3,7 @@ package dev.quietstar.examples.demo;
 import dev.quietstar.core.data.ColumnArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.text.TextTokenizer;
-import dev.quietstar.djl.eval.AnswerEvaluator;
+import dev.quietstar.core.eval.AnswerEvaluator;
 import dev.quietstar.djl.infer.SpanThought;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;

@@ -3,7 +3,7 @@ package dev.quietstar.examples.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.quietstar.djl.eval.ExampleResult;
+import dev.quietstar.core.eval.ExampleResult;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -31,11 +31,12 @@ public final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache>
     /**
      * A key/value cache held by the ONNX Runtime result whose present outputs it is.
      *
-     * @param result the result owning the tensors
+     * @param owner what frees the tensors: the ONNX Runtime result whose outputs they are, or the copies of
+     *     {@link #repeat}
      * @param tensors past inputs by name (past_key_values.i.key / .value)
      * @param length cached positions
      */
-    public record Cache(OrtSession.Result result, Map<String, OnnxTensor> tensors, long length) {}
+    public record Cache(AutoCloseable owner, Map<String, OnnxTensor> tensors, long length) {}
 
     private final ExportedModel model;
     private final DecoderSpec spec;
@@ -74,6 +75,18 @@ public final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache>
     @Override
     public Output<Cache> forward(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask,
             Cache past) {
+        return run(tokenIds, positionIds, rows, length, mask, past, false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Output<Cache> forwardAll(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask,
+            Cache past) {
+        return run(tokenIds, positionIds, rows, length, mask, past, true);
+    }
+
+    private Output<Cache> run(long[] tokenIds, long[] positionIds, int rows, int length, float[] mask, Cache past,
+            boolean every) {
         long cached = past == null ? 0 : past.length();
         Map<String, OnnxTensor> inputs = new HashMap<>();
         Map<String, OnnxTensor> owned = new HashMap<>();
@@ -96,9 +109,10 @@ public final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache>
             }
             inputs.putAll(owned);
             result = model.decoder().run(inputs);
-            float[] hidden = last((OnnxTensor) value(result, OnnxLayout.HIDDEN_STATES), rows, length,
-                    spec.hiddenSize());
-            float[] logits = last((OnnxTensor) value(result, OnnxLayout.LOGITS), rows, length, spec.vocabSize());
+            OnnxTensor hiddenStates = (OnnxTensor) value(result, OnnxLayout.HIDDEN_STATES);
+            OnnxTensor logitTensor = (OnnxTensor) value(result, OnnxLayout.LOGITS);
+            float[] hidden = every ? all(hiddenStates) : last(hiddenStates, rows, length, spec.hiddenSize());
+            float[] logits = every ? all(logitTensor) : last(logitTensor, rows, length, spec.vocabSize());
             Map<String, OnnxTensor> present = new HashMap<>();
             for (int i = 0; i < spec.layers(); i++) {
                 present.put(OnnxLayout.pastKey(i), (OnnxTensor) value(result, OnnxLayout.presentKey(i)));
@@ -132,6 +146,49 @@ public final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache>
             all.get(out, r * width, width);
         }
         return out;
+    }
+
+    /** Every element of a float tensor, row-major. */
+    private static float[] all(OnnxTensor t) {
+        FloatBuffer buffer = t.getFloatBuffer();
+        float[] out = new float[buffer.remaining()];
+        buffer.get(out);
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Cache repeat(Cache cache, int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows must be >= 1, was " + rows);
+        }
+        Map<String, OnnxTensor> copies = new HashMap<>();
+        try {
+            for (Map.Entry<String, OnnxTensor> e : cache.tensors().entrySet()) {
+                long[] shape = e.getValue().getInfo().getShape();
+                if (shape[0] != 1) {
+                    throw new IllegalArgumentException("only a one-row cache can be repeated, this one has "
+                            + shape[0] + " rows");
+                }
+                float[] one = all(e.getValue());
+                float[] many = new float[one.length * rows];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(one, 0, many, r * one.length, one.length);
+                }
+                long[] bigger = shape.clone();
+                bigger[0] = rows;
+                copies.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(many), bigger));
+            }
+        } catch (OrtException | RuntimeException e) {
+            copies.values().forEach(OnnxTensor::close);
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("ONNX Runtime could not copy a cache of " + model.folder() + ": "
+                    + e.getMessage(), e);
+        }
+        Map<String, OnnxTensor> owned = Map.copyOf(copies);
+        return new Cache(() -> owned.values().forEach(OnnxTensor::close), owned, cache.length());
     }
 
     /** {@inheritDoc} */
@@ -168,7 +225,12 @@ public final class OnnxDecoderStep implements DecoderStep<OnnxDecoderStep.Cache>
     @Override
     public void release(Cache cache) {
         if (cache != null) {
-            cache.result().close();
+            try {
+                cache.owner().close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not free a cache of " + model.folder() + ": " + e.getMessage(),
+                        e);
+            }
         }
     }
 }

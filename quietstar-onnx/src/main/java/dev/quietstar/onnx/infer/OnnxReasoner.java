@@ -2,10 +2,10 @@ package dev.quietstar.onnx.infer;
 
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
-import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.text.TextTokenizer;
 import java.io.IOException;
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} must not overlap with calls. The thinking policy and the token callback run on the calling
  * thread.
  */
-public final class OnnxReasoner implements Reasoner {
+public final class OnnxReasoner implements SteppedReasoner {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnnxReasoner.class);
 
@@ -199,6 +199,7 @@ public final class OnnxReasoner implements Reasoner {
      * @return one result per prompt, in order
      * @throws IllegalArgumentException as {@link #generate(String, GenerationOptions)}, naming the prompt's index
      */
+    @Override
     public List<GenerationResult> generateBatch(List<String> prompts, GenerationOptions options) {
         Objects.requireNonNull(options, "options");
         return run(prompts, options, null, null, null);
@@ -249,9 +250,23 @@ public final class OnnxReasoner implements Reasoner {
      * @return per-token log-probabilities, mixing weights and thoughts
      * @throws IllegalArgumentException for an empty text or one too long for the context
      */
+    @Override
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
         checkOpen();
         return generation.score(step, text, sampling, seed);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public <T> T withStep(StepTask<T> task) {
+        checkOpen();
+        return task.run(step, generation);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ThoughtSampling thoughtSampling() {
+        return model.info().config().thoughtSampling();
     }
 
     /** {@inheritDoc} */

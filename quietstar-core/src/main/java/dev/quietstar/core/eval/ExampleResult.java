@@ -1,4 +1,4 @@
-package dev.quietstar.djl.eval;
+package dev.quietstar.core.eval;
 
 import java.util.List;
 import java.util.Objects;

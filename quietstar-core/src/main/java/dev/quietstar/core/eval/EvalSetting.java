@@ -1,4 +1,4 @@
-package dev.quietstar.djl.eval;
+package dev.quietstar.core.eval;
 
 import dev.quietstar.api.ThinkingPolicy;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.quietstar.djl.eval;
+package dev.quietstar.djl.infer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,7 +13,11 @@ import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.eval.AnswerEvaluator;
 import dev.quietstar.core.eval.EvalExample;
+import dev.quietstar.core.eval.EvalSetting;
+import dev.quietstar.core.eval.ExampleResult;
+import dev.quietstar.core.eval.SettingResult;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.CustomThoughtGeneration;
@@ -76,7 +80,7 @@ class AnswerEvaluatorTest {
 
     @Test
     void withTheHeadsLastLayerZeroEveryThinkingSettingEqualsThinkingOff() {
-        AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optExactMatch(false).build();
+        AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optExactMatch(false).build();
         List<SettingResult> rows = evaluator.evaluate(MATHS, allSettings());
         SettingResult off = rows.get(0);
         assertThat(off.meanMixingWeight()).isNaN();
@@ -103,7 +107,7 @@ class AnswerEvaluatorTest {
 
     @Test
     void aNonZeroHeadChangesTheThinkingSettingsButNotThinkingOff() {
-        AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optExactMatch(false).build();
+        AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optExactMatch(false).build();
         double offBefore = evaluator.evaluate(MATHS, List.of(EvalSetting.thinkingOff())).get(0).answerNll();
         randomiseHead(11);
         List<SettingResult> rows = evaluator.evaluate(MATHS, allSettings());
@@ -117,7 +121,7 @@ class AnswerEvaluatorTest {
     @Test
     void answerProbabilityIsTheRenormalisedProductOverTheAnswerAlphabet() {
         EvalExample example = MATHS.get(2); // "-4\n": minus, digit, newline
-        SettingResult off = AnswerEvaluator.builder(model).optExactMatch(false).build()
+        SettingResult off = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optExactMatch(false).build()
                 .evaluate(List.of(example), List.of(EvalSetting.thinkingOff())).get(0);
         ByteTokenizer tok = ByteTokenizer.instance();
         int[] prompt = tok.encode(example.prompt());
@@ -164,7 +168,7 @@ class AnswerEvaluatorTest {
                         EvalExample.Kind.MULTIPLE_CHOICE))
                 .toList();
         randomiseHead(5);
-        AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optExactMatch(false).build();
+        AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optExactMatch(false).build();
         for (EvalSetting setting : List.of(EvalSetting.thinkingOff(), EvalSetting.atAnswerStart("A: "))) {
             // The thought before the label is drawn per example index, so compare with a constant thought.
             EvalSetting s = setting.name().equals("thinking off") ? setting : setting.withConstantThought();
@@ -181,7 +185,7 @@ class AnswerEvaluatorTest {
                 new EvalExample("Q: big?\nA: ", "987654321987", List.of(), EvalExample.Kind.GSM8K),
                 new EvalExample("Q: pick\nChoices: (A) x (B) y\nA: ", "B", List.of("x", "y"),
                         EvalExample.Kind.MULTIPLE_CHOICE));
-        List<SettingResult> rows = AnswerEvaluator.builder(model).optGenerationMargin(2).build()
+        List<SettingResult> rows = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optGenerationMargin(2).build()
                 .evaluate(impossible, List.of(EvalSetting.thinkingOff(), EvalSetting.atAnswerStart("A: ")));
         SettingResult gsm = rows.get(0);
         assertThat(gsm.perExample().get(0).exactMatch()).isFalse();
@@ -198,9 +202,9 @@ class AnswerEvaluatorTest {
     void resultsRepeatWithTheSameSeed() {
         randomiseHead(7);
         List<EvalSetting> settings = List.of(EvalSetting.everyToken(), EvalSetting.atAnswerStart("A: "));
-        List<SettingResult> a = AnswerEvaluator.builder(model).optSeed(9).optGenerationMargin(2).build()
+        List<SettingResult> a = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(9).optGenerationMargin(2).build()
                 .evaluate(MATHS, settings);
-        List<SettingResult> b = AnswerEvaluator.builder(model).optSeed(9).optGenerationMargin(2).build()
+        List<SettingResult> b = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(9).optGenerationMargin(2).build()
                 .evaluate(MATHS, settings);
         for (int s = 0; s < settings.size(); s++) {
             assertThat(b.get(s).answerNll()).isEqualTo(a.get(s).answerNll());
@@ -218,7 +222,7 @@ class AnswerEvaluatorTest {
         randomiseHead(13);
         EvalExample example = MATHS.get(0);
         int constant = 'x';
-        SettingResult every = AnswerEvaluator.builder(model).optExactMatch(false).optConstantThoughtId(constant)
+        SettingResult every = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optExactMatch(false).optConstantThoughtId(constant)
                 .build().evaluate(List.of(example), List.of(EvalSetting.everyToken().withConstantThought())).get(0);
         ByteTokenizer tok = ByteTokenizer.instance();
         int[] prompt = tok.encode(example.prompt());
@@ -273,10 +277,10 @@ class AnswerEvaluatorTest {
                 .containsExactly("thinking off", "thinking on, every token", "thinking once at answer start",
                         "thinking on, every token, constant thought",
                         "thinking once at answer start, constant thought");
-        assertThatThrownBy(() -> AnswerEvaluator.builder(model).optConstantThoughtId(model.metaTokens().startId())
+        assertThatThrownBy(() -> AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optConstantThoughtId(model.metaTokens().startId())
                 .build()).hasMessageContaining("meta-token");
         String longPrompt = "Q: " + "x".repeat(200) + "\nA: ";
-        AnswerEvaluator evaluator = AnswerEvaluator.builder(model).build();
+        AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).build();
         assertThatThrownBy(() -> evaluator.evaluate(List.of(new EvalExample(longPrompt, "1", List.of(),
                 EvalExample.Kind.GSM8K)), List.of(EvalSetting.thinkingOff())))
                 .hasMessageContaining("example 0").hasMessageContaining("positions");

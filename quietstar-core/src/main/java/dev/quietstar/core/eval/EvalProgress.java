@@ -1,4 +1,4 @@
-package dev.quietstar.djl.eval;
+package dev.quietstar.core.eval;
 
 /**
  * Receives progress of an evaluation, for a progress bar or log lines.

@@ -1,6 +1,5 @@
-package dev.quietstar.djl.eval;
+package dev.quietstar.core.eval;
 
-import dev.quietstar.core.eval.EvalRow;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,0 +1,160 @@
+package dev.quietstar.core.infer;
+
+import dev.quietstar.api.TextScore;
+import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.text.TextTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Scores a text token by token with and without a thought before each token, on the cache of a
+ * {@link DecoderStep}: the engine-neutral scoring of {@link dev.quietstar.api.Reasoner#score}.
+ */
+public final class TextScorer {
+
+    private final ThinkThenTalk loop;
+
+    /**
+     * Creates a scorer that thinks as a generation loop does.
+     *
+     * @param loop the loop whose settings, thought branch and gate are used
+     */
+    public TextScorer(ThinkThenTalk loop) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+    }
+
+    /**
+     * Scores every token of a text with and without thinking, one token at a time on the cache: after the prefix
+     * x_0..x_i, the base log-probability log softmax(lm_head(h_base(i)))[x_{i+1}] and, after a thought branched off
+     * that prefix, the think-then-talk log-probability log softmax(lm_head((1 - w) h_base(i) + w h_after(i)))[x_{i+1}]
+     * (look-ahead step 0 of the objective). As in the training losses the meta-tokens stay in both distributions;
+     * thought tokens are drawn with the meta-tokens masked. The document-start token is prepended and is the
+     * unscored context of the first text token.
+     *
+     * @param step the engine
+     * @param text non-empty text that with one thought fits the context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @param <C> the engine's cache type
+     * @return per-token log-probabilities, mixing weights and thoughts
+     * @throws IllegalArgumentException for an empty text or one too long for the context
+     */
+    public <C> TextScore score(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
+        return scoreTokens(step, text, sampling, seed, false).score();
+    }
+
+    /**
+     * Scores every token of a text like {@link #score} and also gives the thinking gate's predicted gain before each
+     * token, from the same base hidden state and logits: the input of an adaptive-thinking curve, where each
+     * threshold keeps the think-then-talk log-probability where the prediction exceeds it and the base one
+     * elsewhere.
+     *
+     * @param step the engine
+     * @param text non-empty text that with one thought fits the context
+     * @param sampling how thought tokens are chosen
+     * @param seed seed of sampled thoughts
+     * @param <C> the engine's cache type
+     * @return the scores and one predicted gain per scored token
+     * @throws IllegalArgumentException when the loop has no gate, for an empty text or one too long
+     */
+    public <C> GatedTextScore scoreWithGains(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
+        Objects.requireNonNull(step, "step");
+        loop.requireGate(step.hiddenSize());
+        return scoreTokens(step, text, sampling, seed, true);
+    }
+
+    /**
+     * Per-token scores of a text with the thinking gate's prediction before each token.
+     *
+     * @param score base and think-then-talk log-probabilities, mixing weights and thoughts
+     * @param predictedGains the gate's predicted gain before each scored token, nats
+     */
+    public record GatedTextScore(TextScore score, List<Double> predictedGains) {
+        /** Copies the list. */
+        public GatedTextScore {
+            predictedGains = List.copyOf(predictedGains);
+        }
+    }
+
+    private <C> GatedTextScore scoreTokens(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed,
+            boolean gains) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(sampling, "sampling");
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("text to score is empty");
+        }
+        ThinkThenTalk.Settings settings = loop.settings();
+        TextTokenizer tok = settings.tokenizer();
+        int[] ids = tok.withDocumentStart(tok.encode(text));
+        int len = ids.length;
+        if (len < 2) {
+            throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
+                    + "it holds " + len);
+        }
+        int n = settings.thoughtLength();
+        if (len + n + 2 > step.maxPositions()) {
+            throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
+                    + " positions it needs " + (len + n + 2) + " positions, the model has " + step.maxPositions()
+                    + "; score a shorter text");
+        }
+        int vocab = step.vocabSize();
+        SplittableRandom rng = new SplittableRandom(seed);
+        ThoughtTokenSampler sampler = (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
+                ? OutputSampler.argMax(logits, 0, v)
+                : ThinkThenTalk.categorical(logits, 0, v, settings.thoughtTemperature(), rng)};
+        List<Integer> tokenIds = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        List<Double> baseList = new ArrayList<>();
+        List<Double> thinkList = new ArrayList<>();
+        List<Double> weightList = new ArrayList<>();
+        List<String> thoughts = new ArrayList<>();
+        List<Double> gainList = new ArrayList<>();
+        DecoderStep.Output<C> real = step.forward(new long[] {ids[0]}, new long[] {0}, 1, 1, new float[] {0f}, null);
+        try {
+            for (int i = 0; i < len - 1; i++) {
+                int target = ids[i + 1];
+                if (gains) {
+                    gainList.add(loop.predictedGains(real, 1, step.hiddenSize(), vocab)[0]);
+                }
+                boolean[][] keyValid = new boolean[1][i + 1];
+                Arrays.fill(keyValid[0], true);
+                ThoughtBranch.Thought thought = loop.branch().think(step, real, new long[] {i + 1}, keyValid,
+                        sampler);
+                tokenIds.add(target);
+                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {target}));
+                baseList.add(logSoftmaxAt(real.logits(), vocab, target));
+                thinkList.add(logSoftmaxAt(thought.mixing().mixedLogits(), vocab, target));
+                weightList.add((double) thought.mixing().weights()[0]);
+                int[] t = new int[n];
+                for (int k = 0; k < n; k++) {
+                    t[k] = Math.toIntExact(thought.ids()[k]);
+                }
+                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), t));
+                if (i < len - 2) {
+                    DecoderStep.Output<C> next = step.forward(new long[] {target}, new long[] {i + 1}, 1, 1,
+                            new float[i + 2], real.cache());
+                    step.release(real.cache());
+                    real = next;
+                }
+            }
+        } finally {
+            step.release(real.cache());
+        }
+        return new GatedTextScore(new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts), gainList);
+    }
+
+    private static double logSoftmaxAt(float[] logits, int vocab, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < vocab; k++) {
+            max = Math.max(max, logits[k]);
+        }
+        double sum = 0;
+        for (int k = 0; k < vocab; k++) {
+            sum += Math.exp(logits[k] - max);
+        }
+        return logits[token] - max - Math.log(sum);
+    }
+}
