@@ -79,6 +79,55 @@ public final class TextScorer {
         }
     }
 
+    /**
+     * The thinking gate's predicted gain of a thought before every token of a text after the first (the tokens
+     * {@link #score} scores), from one causal pass of the base model: the features of position i are the final-norm
+     * hidden state of x_i and the base next-token distribution without the meta-tokens.
+     *
+     * @param step the engine
+     * @param text non-empty text that fits the context
+     * @param <C> the engine's cache type
+     * @return one prediction per scored token, nats
+     * @throws IllegalArgumentException when the loop has no gate, or for an empty or too long text
+     */
+    public <C> double[] predictedGains(DecoderStep<C> step, String text) {
+        Objects.requireNonNull(step, "step");
+        loop.requireGate(step.hiddenSize());
+        if (text == null || text.isEmpty()) {
+            throw new IllegalArgumentException("text to score is empty");
+        }
+        ThinkThenTalk.Settings settings = loop.settings();
+        TextTokenizer tok = settings.tokenizer();
+        int[] ids = tok.withDocumentStart(tok.encode(text));
+        int len = ids.length;
+        if (len < 2 || len > step.maxPositions()) {
+            throw new IllegalArgumentException("text to score must hold 2.." + step.maxPositions()
+                    + " tokens (with the document-start token), it holds " + len);
+        }
+        long[] fed = new long[len - 1];
+        long[] positions = new long[len - 1];
+        for (int i = 0; i < len - 1; i++) {
+            fed[i] = ids[i];
+            positions[i] = i;
+        }
+        boolean[][] valid = new boolean[1][len - 1];
+        Arrays.fill(valid[0], true);
+        DecoderStep.Output<C> out = step.forwardAll(fed, positions, 1, len - 1,
+                ThinkThenTalk.causalWithPadding(valid, len - 1), null);
+        try {
+            int h = step.hiddenSize();
+            int vocab = step.vocabSize();
+            double[] gains = new double[len - 1];
+            for (int i = 0; i < len - 1; i++) {
+                gains[i] = loop.gate().predictFromLogits(out.hidden(), i * h, out.logits(), i * vocab, vocab,
+                        settings.startTokenId(), settings.endTokenId());
+            }
+            return gains;
+        } finally {
+            step.release(out.cache());
+        }
+    }
+
     private <C> GatedTextScore scoreTokens(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed,
             boolean gains) {
         Objects.requireNonNull(step, "step");

@@ -308,60 +308,6 @@ public final class DjlReasoner implements SteppedReasoner {
     }
 
     /**
-     * The thinking gate's predicted gain of a thought before every token of a text (the same tokens and order as
-     * {@link #score(String, ThoughtSampling, long)} scores), from one causal pass of the base model: the features
-     * of position i are the final-norm hidden state of x_i and the base next-token distribution.
-     *
-     * @param text non-empty text that fits the model's context
-     * @return one prediction per scored token, nats
-     * @throws IllegalArgumentException when the model has no thinking gate, or for an empty or too long text
-     */
-    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
-    public double[] predictedGains(String text) {
-        enter();
-        try {
-            dev.quietstar.core.gate.ThinkingGate gate = model.thinkingGate()
-                    .orElseThrow(() -> dev.quietstar.core.gate.ThinkingGate.missing("this model"));
-            if (text == null || text.isEmpty()) {
-                throw new IllegalArgumentException("text to score is empty");
-            }
-            TextTokenizer tok = model.tokenizer();
-            int[] ids = tok.withDocumentStart(tok.encode(text));
-            int len = ids.length;
-            int maxPositions = model.decoder().config().maxPositions();
-            if (len < 2 || len > maxPositions) {
-                throw new IllegalArgumentException("text to score must hold 2.." + maxPositions
-                        + " tokens (with the document-start token), it holds " + len);
-            }
-            CausalDecoder decoder = model.decoder();
-            int h = decoder.config().hiddenSize();
-            int vocab = decoder.config().vocabSize();
-            try (NoGradScope ignored = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
-                long[] longIds = new long[len];
-                long[] positions = new long[len];
-                for (int i = 0; i < len; i++) {
-                    longIds[i] = ids[i];
-                    positions[i] = i;
-                }
-                NDArray idArray = m.create(longIds, new Shape(1, len));
-                NDArray hidden = decoder.forward(model.inputEmbeddings(idArray), m.create(positions, new Shape(1, len)),
-                        dev.quietstar.djl.model.Masks.causal(m, 1, len, 0), null).hidden()
-                        .get(":, 0:" + (len - 1) + ", :");
-                float[] hiddenValues = hidden.toFloatArray();
-                float[] logits = decoder.logits(hidden).toFloatArray();
-                double[] gains = new double[len - 1];
-                for (int i = 0; i < len - 1; i++) {
-                    gains[i] = gate.predictFromLogits(hiddenValues, i * h, logits, i * vocab, vocab,
-                            model.metaTokens().startId(), model.metaTokens().endId());
-                }
-                return gains;
-            }
-        } finally {
-            exit();
-        }
-    }
-
-    /**
      * {@inheritDoc}
      *
      * <p>The task runs without autograd on a {@link DjlDecoderStep} whose arrays are freed when it returns.

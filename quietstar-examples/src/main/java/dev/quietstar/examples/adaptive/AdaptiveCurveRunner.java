@@ -3,15 +3,17 @@ package dev.quietstar.examples.adaptive;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.config.ThoughtSampling;
-import dev.quietstar.core.eval.EvalExample;
-import dev.quietstar.core.gate.ThinkingGate;
-import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.core.eval.AnswerEvaluator;
+import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalProgress;
 import dev.quietstar.core.eval.EvalSetting;
 import dev.quietstar.core.eval.SettingResult;
-import dev.quietstar.djl.infer.DjlReasoner;
-import dev.quietstar.djl.thought.QuietStarModel;
+import dev.quietstar.core.gate.ThinkingGate;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.SteppedReasoner;
+import dev.quietstar.core.infer.TextScorer;
+import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.text.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +26,7 @@ import java.util.Objects;
  * {@code quietstar eval}): teacher-forced answer NLL, where each thinking position's token is scored after a thought,
  * and greedy exact match with the same policy. Each setting draws its own thoughts, so the runner also gives a paired
  * NLL per point, built from the always-think and never-think runs' per-token log-probabilities. On plain texts (stories) every token is scored once with a thought
- * and once without ({@link DjlReasoner#score}), and each threshold keeps the thought's log-probability where the
+ * and once without ({@link dev.quietstar.api.Reasoner#score(String, ThoughtSampling, long)}), and each threshold keeps the thought's log-probability where the
  * gate's prediction exceeds it: every threshold sees the same sampled thoughts, so the curve has no sampling noise
  * between its points.
  */
@@ -33,26 +35,33 @@ public final class AdaptiveCurveRunner {
     /** Shares of tokens the default thresholds aim to think before. */
     public static final double[] DEFAULT_THINK_SHARES = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7};
 
-    private final QuietStarModel model;
+    private final SteppedReasoner reasoner;
+    private final ThinkThenTalk.Settings model;
     private final long seed;
 
     /**
      * Creates a runner.
      *
-     * @param model a model with a thinking gate; the caller keeps owning it
+     * @param reasoner a model with a thinking gate, on any backend; the caller keeps owning it
      * @param seed seed of the sampled thoughts
      * @throws IllegalArgumentException when the model has no thinking gate
      */
-    public AdaptiveCurveRunner(QuietStarModel model, long seed) {
-        this.model = Objects.requireNonNull(model, "model");
-        if (model.thinkingGate().isEmpty()) {
-            throw ThinkingGate.missing("the checkpoint");
-        }
+    public AdaptiveCurveRunner(SteppedReasoner reasoner, long seed) {
+        this.reasoner = Objects.requireNonNull(reasoner, "reasoner");
+        this.model = reasoner.withStep(new SteppedReasoner.StepTask<ThinkThenTalk.Settings>() {
+            @Override
+            public <C> ThinkThenTalk.Settings run(DecoderStep<C> step, ThinkThenTalk loop) {
+                if (loop.gate() == null) {
+                    throw ThinkingGate.missing("the checkpoint");
+                }
+                return loop.settings();
+            }
+        });
         this.seed = seed;
     }
 
     private int stepsPerThought() {
-        return model.config().thoughtLength() + 2;
+        return model.thoughtLength() + 2;
     }
 
     /**
@@ -68,7 +77,8 @@ public final class AdaptiveCurveRunner {
      */
     public AdaptiveCurve answers(List<EvalExample> examples, double[] thresholds, String trigger, boolean exactMatch,
             EvalProgress progress, String description) {
-        AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(seed).optExactMatch(exactMatch).build();
+        AnswerEvaluator evaluator = AnswerEvaluator.builder(reasoner).optSeed(seed).optExactMatch(exactMatch)
+                .build();
         List<double[]> gains = evaluator.answerGains(examples);
         if (thresholds == null) {
             double[] all = gains.stream().flatMapToDouble(Arrays::stream).toArray();
@@ -138,7 +148,7 @@ public final class AdaptiveCurveRunner {
                     paired / answerTokens, r.exactMatch(), genPerToken);
             (i < 3 ? refs : adaptive).add(p);
         }
-        return new AdaptiveCurve("answers", description, model.config().thoughtLength(), refs, adaptive);
+        return new AdaptiveCurve("answers", description, model.thoughtLength(), refs, adaptive);
     }
 
     /**
@@ -154,12 +164,17 @@ public final class AdaptiveCurveRunner {
         List<double[]> base = new ArrayList<>();
         List<double[]> think = new ArrayList<>();
         List<double[]> gains = new ArrayList<>();
-        DjlReasoner reasoner = DjlReasoner.wrap(model);
         for (int s = 0; s < texts.size(); s++) {
             TextScore score = reasoner.score(texts.get(s), ThoughtSampling.SAMPLE, seed + s);
             base.add(score.baseLogProbs().stream().mapToDouble(Double::doubleValue).toArray());
             think.add(score.thinkLogProbs().stream().mapToDouble(Double::doubleValue).toArray());
-            gains.add(reasoner.predictedGains(texts.get(s)));
+            String text = texts.get(s);
+            gains.add(reasoner.withStep(new SteppedReasoner.StepTask<double[]>() {
+                @Override
+                public <C> double[] run(DecoderStep<C> step, ThinkThenTalk loop) {
+                    return new TextScorer(loop).predictedGains(step, text);
+                }
+            }));
             progress.update("scoring", s + 1, texts.size());
         }
         if (thresholds == null) {
@@ -173,7 +188,7 @@ public final class AdaptiveCurveRunner {
         for (double t : thresholds) {
             adaptive.add(textPoint("adaptive", t, base, think, gains, t));
         }
-        return new AdaptiveCurve("text", description, model.config().thoughtLength(), refs, adaptive);
+        return new AdaptiveCurve("text", description, model.thoughtLength(), refs, adaptive);
     }
 
     private CurvePoint textPoint(String name, double label, List<double[]> base, List<double[]> think,

@@ -1,15 +1,16 @@
 package dev.quietstar.examples.cli;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.Dataset;
+import dev.quietstar.api.ModelSource;
+import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.core.data.TextDatasets;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalSets;
+import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
-import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
 import dev.quietstar.examples.adaptive.AdaptiveCurveRunner;
 import java.io.BufferedReader;
@@ -24,9 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Sweeps the thinking gate's threshold on held-out data and writes the curve of thought tokens per token against
@@ -43,6 +44,11 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "Quiet-STaR checkpoint trained with the thinking gate (has thinking-gate.json).")
     Path checkpoint;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend to run the checkpoint on (djl-pytorch, onnxruntime; default: the best available "
+                    + "one that opens it).")
+    String backend;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Held-out data: a JSONL question set (GSM8K or CommonsenseQA form) for answer NLL and exact "
@@ -93,12 +99,17 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
         boolean texts = isTextFile(data);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        DjlEngines.pytorch();
         long start = System.nanoTime();
         AdaptiveCurve curve;
-        try (QuietStarModel model = QuietStarModel.load(checkpoint, Device.cpu());
+        ModelSource source = new ModelSource.Checkpoint(checkpoint);
+        BackendProvider provider = InferenceBackends.choose(backend, source);
+        try (Reasoner reasoner = provider.create().openReasoner(source);
                 CommandProgress progress = new CommandProgress("adaptive-curve", err, System.console() != null)) {
-            AdaptiveCurveRunner runner = new AdaptiveCurveRunner(model, seed);
+            if (!(reasoner instanceof SteppedReasoner stepped)) {
+                throw new IllegalArgumentException("backend '" + provider.name() + "' runs inference with its own "
+                        + "loop, which the curve cannot drive; choose djl-pytorch or onnxruntime");
+            }
+            AdaptiveCurveRunner runner = new AdaptiveCurveRunner(stepped, seed);
             if (texts) {
                 Dataset set = TextDatasets.fromFile(data);
                 List<String> docs = new ArrayList<>();

@@ -13,6 +13,10 @@ import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.gate.ThinkingGate;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.SteppedReasoner;
+import dev.quietstar.core.infer.TextScorer;
+import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.DjlReasoner;
@@ -145,7 +149,13 @@ class AdaptiveThinkingParityTest {
                 // Each decision follows the gate's prediction before that token.
                 double threshold = 0.0;
                 GenerationResult r = djl.generate(prompt, base.withThinking(ThinkingPolicy.adaptive(threshold)));
-                double[] gains = djl.predictedGains(prompt + r.text());
+                String generated = prompt + r.text();
+                double[] gains = djl.withStep(new SteppedReasoner.StepTask<double[]>() {
+                    @Override
+                    public <C> double[] run(DecoderStep<C> step, ThinkThenTalk loop) {
+                        return new TextScorer(loop).predictedGains(step, generated);
+                    }
+                });
                 int promptTokens = ByteTokenizer.instance().encode(prompt).length;
                 // Random weights emit arbitrary bytes; past the first one that does not survive decode + encode the
                 // rescored text is not the generated sequence.
