@@ -1,13 +1,13 @@
 package dev.quietstar.djl;
 
 import ai.djl.Device;
-import dev.quietstar.api.ModelSource;
-import dev.quietstar.api.Reasoner;
 import ai.djl.ndarray.NDArray;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Module;
 import com.google.inject.TypeLiteral;
+import dev.quietstar.api.ModelSource;
+import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.RewardEstimator;
 import dev.quietstar.api.Trainer;
 import dev.quietstar.api.TrainingSetup;
@@ -15,11 +15,12 @@ import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.inject.GuiceBackend;
+import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.BestOfRewardEstimator;
 import dev.quietstar.djl.thought.LeaveOneOutRewardEstimator;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import dev.quietstar.djl.train.DjlTrainerFactory;
-import dev.quietstar.djl.infer.DjlReasoner;
+import dev.quietstar.djl.train.ObjectiveProbe;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
@@ -72,6 +73,12 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
         DjlEngines.pytorch();
         QuietStarConfig config = QuietStarConfig.official();
         return DjlReasoner.owning(DjlTrainerFactory.openModel(source, config, Device.cpu()));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String probe(Path checkpoint, Path input) {
+        return ObjectiveProbe.run(checkpoint, ObjectiveProbe.readInput(input)).toJson();
     }
 
     /** {@inheritDoc} */

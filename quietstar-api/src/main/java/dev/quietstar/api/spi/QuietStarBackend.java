@@ -53,6 +53,21 @@ public interface QuietStarBackend {
     }
 
     /**
+     * Evaluates the Quiet-STaR objective once with forced thoughts and returns every loss, reward, mixing weight
+     * and gradient norm, for checking the numbers against another implementation (docs/probe.md gives both file
+     * formats).
+     *
+     * @param checkpoint the checkpoint folder whose weights and {@code quietstar.json} are used
+     * @param input the probe's input JSON file ({@code input_ids}, {@code thought_ids}, {@code pad_id})
+     * @return the output JSON, snake_case keys
+     * @throws IOException when the input cannot be read
+     * @throws UnsupportedCapabilityException when the backend cannot train (the probe needs gradients)
+     */
+    default String probe(Path checkpoint, Path input) throws IOException {
+        throw new UnsupportedCapabilityException(name(), Capability.TRAIN);
+    }
+
+    /**
      * Exports a checkpoint folder to this backend's format (for example ONNX) so that the backend can run it with
      * {@link #openReasoner(Path)}.
      *

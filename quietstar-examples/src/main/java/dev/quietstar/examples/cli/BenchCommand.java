@@ -1,11 +1,10 @@
 package dev.quietstar.examples.cli;
 
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.examples.bench.Report;
+import dev.quietstar.examples.bench.BenchEnvironment;
 import dev.quietstar.examples.bench.Benchmarks;
+import dev.quietstar.examples.bench.Report;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -66,13 +65,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
         options = options.withFigures(figures);
         PrintWriter out = spec.commandLine().getOut();
-        String loadBefore = loadAverage();
+        String loadBefore = BenchEnvironment.loadAverage();
         long t0 = System.nanoTime();
         List<Map<String, Object>> figures = new Benchmarks(options, work.toAbsolutePath(), out).run();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> environment = environment();
+        Map<String, Object> environment = BenchEnvironment.describe();
         environment.put("wall time of this run", String.format(java.util.Locale.ROOT, "%.0f s", seconds));
-        environment.put("load average (1, 5, 15 min) before / after", loadBefore + " / " + loadAverage());
+        environment.put("load average (1, 5, 15 min) before / after", loadBefore + " / " + BenchEnvironment.loadAverage());
         environment.put("PyTorch threads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
         out.printf("bench finished in %.0f s%n", seconds);
         if (!quick) {
@@ -94,57 +93,5 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private static Map<String, Object> environment() {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("machine", System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
-                + Runtime.getRuntime().availableProcessors() + " cores, " + cpuModel() + ", " + memory());
-        e.put("JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        String v = BenchCommand.class.getPackage().getImplementationVersion();
-        e.put("quietstar", v == null ? "development build" : v);
-        Engine engine = DjlEngines.pytorch();
-        e.put("DJL", Engine.getDjlVersion() + " with PyTorch " + engine.getVersion() + " (CPU)");
-        e.put("ONNX Runtime", onnxRuntimeVersion());
-        return e;
-    }
-
-    /** The machine's load average from /proc: other work on the machine changes every timing. */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + ", " + f[1] + ", " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String memory() {
-        try {
-            return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-                    .map(l -> String.format(java.util.Locale.ROOT, "%.0f GiB RAM",
-                            Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0)).findFirst().orElse("? RAM");
-        } catch (IOException | RuntimeException e) {
-            return "? RAM";
-        }
-    }
-
-    private static String onnxRuntimeVersion() {
-        try {
-            Class<?> env = Class.forName("ai.onnxruntime.OrtEnvironment");
-            Object instance = env.getMethod("getEnvironment").invoke(null);
-            return String.valueOf(env.getMethod("getVersion").invoke(instance));
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return "not on the class path";
-        }
     }
 }

@@ -1,14 +1,17 @@
 package dev.quietstar.examples.cli;
 
-import dev.quietstar.djl.train.ObjectiveProbe;
+import dev.quietstar.api.ModelSource;
+import dev.quietstar.api.spi.BackendProvider;
+import dev.quietstar.api.spi.Capability;
+import dev.quietstar.core.backend.Backends;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Evaluates the Quiet-STaR objective once with forced thoughts and prints every intermediate as one JSON object
@@ -31,6 +34,10 @@ public final class ProbeCommand implements Callable<Integer> {
             description = "JSON with input_ids [B][L], thought_ids [B*P][L][thoughtLength] and pad_id.")
     Path input;
 
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Training backend that computes the objective (default: the best available one).")
+    String backend;
+
     @Option(names = "--output", paramLabel = "FILE", description = "Write the JSON here instead of to stdout.")
     Path output;
 
@@ -39,8 +46,11 @@ public final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ObjectiveProbe.Input in = ObjectiveProbe.readInput(input);
-        String json = ObjectiveProbe.run(model, in).toJson();
+        ModelSource source = new ModelSource.Checkpoint(model);
+        Backends backends = Backends.discover();
+        BackendProvider provider = backend == null ? backends.select(source, Capability.TRAIN)
+                : backends.byName(backend, source, Capability.TRAIN);
+        String json = provider.create().probe(model, input);
         if (output != null) {
             Path parent = output.toAbsolutePath().getParent();
             if (parent != null) {
