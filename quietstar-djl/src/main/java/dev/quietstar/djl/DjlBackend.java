@@ -4,8 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
+import com.google.inject.Key;
 import com.google.inject.Module;
 import com.google.inject.TypeLiteral;
+import com.google.inject.util.Modules;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.RewardEstimator;
@@ -14,15 +16,20 @@ import dev.quietstar.api.TrainingSetup;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.core.infer.InferenceComponents;
+import dev.quietstar.core.inject.Components;
 import dev.quietstar.core.inject.GuiceBackend;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.BestOfRewardEstimator;
 import dev.quietstar.djl.thought.LeaveOneOutRewardEstimator;
+import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import dev.quietstar.djl.train.DjlTrainerFactory;
 import dev.quietstar.djl.train.ObjectiveProbe;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -37,7 +44,21 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
     /** What the code of this backend implements so far. */
     static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.TRAIN, Capability.INFER);
 
-    DjlBackend() {}
+    /** The key of the reward estimator that training uses. */
+    public static final Key<RewardEstimator<NDArray>> REWARD_ESTIMATOR =
+            Key.get(new TypeLiteral<RewardEstimator<NDArray>>() { });
+
+    private final List<Module> overrides;
+    private final InferenceComponents inference;
+
+    DjlBackend() {
+        this(List.of());
+    }
+
+    private DjlBackend(List<Module> overrides) {
+        this.overrides = List.copyOf(overrides);
+        this.inference = overrides.isEmpty() ? InferenceComponents.NONE : Components.inference(overrides);
+    }
 
     @Override
     public String name() {
@@ -57,7 +78,7 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
     @Override
     public Reasoner openReasoner(Path checkpoint) {
         DjlEngines.pytorch();
-        return DjlReasoner.open(checkpoint, Device.cpu());
+        return DjlReasoner.owning(QuietStarModel.load(checkpoint, Device.cpu()), inference);
     }
 
     /**
@@ -72,7 +93,7 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
         }
         DjlEngines.pytorch();
         QuietStarConfig config = QuietStarConfig.official();
-        return DjlReasoner.owning(DjlTrainerFactory.openModel(source, config, Device.cpu()));
+        return DjlReasoner.owning(DjlTrainerFactory.openModel(source, config, Device.cpu()), inference);
     }
 
     /** {@inheritDoc} */
@@ -84,7 +105,28 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
     /** {@inheritDoc} */
     @Override
     public Trainer newTrainer(TrainingSetup setup) {
-        return Guice.createInjector(module(setup.config())).getInstance(DjlTrainerFactory.class).create(setup);
+        Module defaults = module(setup.config());
+        return Guice.createInjector(overrides.isEmpty() ? defaults : Modules.override(defaults).with(overrides))
+                .getInstance(DjlTrainerFactory.class).create(setup);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Training takes {@link #REWARD_ESTIMATOR}; generation, scoring and evaluation take the engine-neutral
+     * {@link Components#INFERENCE_MIXING_HEAD} and {@link Components#INFERENCE_THOUGHT_SAMPLER}.
+     */
+    @Override
+    public Set<Key<?>> componentKeys() {
+        return Set.of(REWARD_ESTIMATOR, Components.INFERENCE_MIXING_HEAD, Components.INFERENCE_THOUGHT_SAMPLER);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public QuietStarBackend withOverrides(List<Module> modules) {
+        List<Module> all = new ArrayList<>(overrides);
+        all.addAll(modules);
+        return new DjlBackend(all);
     }
 
     /** {@inheritDoc} */
@@ -93,7 +135,7 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
         return new AbstractModule() {
             @Override
             protected void configure() {
-                bind(new TypeLiteral<RewardEstimator<NDArray>>() {}).to(switch (config.advantage()) {
+                bind(REWARD_ESTIMATOR).to(switch (config.advantage()) {
                     case OFFICIAL -> ReinforceRewardEstimator.class;
                     case LEAVE_ONE_OUT -> LeaveOneOutRewardEstimator.class;
                     case BEST_OF -> BestOfRewardEstimator.class;

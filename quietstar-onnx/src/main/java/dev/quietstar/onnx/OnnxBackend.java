@@ -1,9 +1,16 @@
 package dev.quietstar.onnx;
 
 import ai.onnxruntime.OrtEnvironment;
+import com.google.inject.Key;
+import com.google.inject.Module;
+import com.google.inject.util.Modules;
 import dev.quietstar.api.Reasoner;
+import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.core.infer.InferenceComponents;
+import dev.quietstar.core.inject.Components;
+import dev.quietstar.core.inject.GuiceBackend;
 import dev.quietstar.onnx.export.OnnxExporter;
 import dev.quietstar.onnx.infer.ExportedModel;
 import dev.quietstar.onnx.infer.OnnxReasoner;
@@ -11,6 +18,7 @@ import dev.quietstar.onnx.infer.OnnxRuntimeSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -18,15 +26,49 @@ import java.util.Set;
  * The {@code onnxruntime} backend: think-then-talk inference of exported models on ONNX Runtime
  * ({@link OnnxReasoner}) and the export of checkpoints to ONNX ({@link OnnxExporter}), with no libtorch.
  */
-public final class OnnxBackend implements QuietStarBackend {
+public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
 
     /** What the code of this backend implements so far. */
     static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.INFER, Capability.EXPORT);
 
     private final OrtEnvironment environment;
+    private final InferenceComponents components;
 
     OnnxBackend(OrtEnvironment environment) {
+        this(environment, InferenceComponents.NONE);
+    }
+
+    private OnnxBackend(OrtEnvironment environment, InferenceComponents components) {
         this.environment = Objects.requireNonNull(environment, "environment");
+        this.components = Objects.requireNonNull(components, "components");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The backend's own components are fixed by the export (mixing-head graph, default sampling), so its module
+     * binds nothing.
+     */
+    @Override
+    public Module module(QuietStarConfig config) {
+        return Modules.EMPTY_MODULE;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>This backend runs inference only: it takes the engine-neutral mixing head and thought sampler of
+     * {@link Components}.
+     */
+    @Override
+    public Set<Key<?>> componentKeys() {
+        return Set.of(Components.INFERENCE_MIXING_HEAD, Components.INFERENCE_THOUGHT_SAMPLER);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public QuietStarBackend withOverrides(List<Module> overrides) {
+        return new OnnxBackend(environment, Components.inference(overrides));
     }
 
     /**
@@ -60,9 +102,9 @@ public final class OnnxBackend implements QuietStarBackend {
     @Override
     public Reasoner openReasoner(Path checkpoint) {
         if (ExportedModel.isExport(checkpoint)) {
-            return OnnxReasoner.open(checkpoint);
+            return OnnxReasoner.open(checkpoint, OnnxRuntimeSettings.defaults(), null, components);
         }
-        return OnnxReasoner.openCheckpoint(checkpoint, OnnxRuntimeSettings.defaults());
+        return OnnxReasoner.openCheckpoint(checkpoint, OnnxRuntimeSettings.defaults(), components);
     }
 
     /**

@@ -372,6 +372,9 @@ public final class AnswerEvaluator {
         if (setting.constantThought()) {
             return constantSampler();
         }
+        if (loop.components().thoughtSampler() != null) {
+            return loop.components().thoughtSampler();
+        }
         if (thoughtSampling == ThoughtSampling.GREEDY) {
             return (logits, rows, vocab, k) -> {
                 long[] ids = new long[rows];

@@ -151,7 +151,9 @@ public final class TextScorer {
         }
         int vocab = step.vocabSize();
         SplittableRandom rng = new SplittableRandom(seed);
-        ThoughtTokenSampler sampler = (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
+        ThoughtTokenSampler custom = loop.components().thoughtSampler();
+        ThoughtTokenSampler sampler = custom != null ? custom
+                : (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
                 ? OutputSampler.argMax(logits, 0, v)
                 : ThinkThenTalk.categorical(logits, 0, v, settings.thoughtTemperature(), rng)};
         List<Integer> tokenIds = new ArrayList<>();

@@ -2,7 +2,6 @@ package dev.quietstar.core.infer;
 
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
-import dev.quietstar.api.MixingHead;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
@@ -101,6 +100,7 @@ public final class ThinkThenTalk {
     private final Settings settings;
     private final ThinkingGate gate;
     private final ThoughtBranch branch;
+    private final InferenceComponents components;
 
     /**
      * Creates the loop for a model without a thinking gate.
@@ -118,20 +118,30 @@ public final class ThinkThenTalk {
      * @param gate the model's thinking gate, or null when it has none (an adaptive policy then fails clearly)
      */
     public ThinkThenTalk(Settings settings, ThinkingGate gate) {
-        this(settings, gate, null);
+        this(settings, gate, InferenceComponents.NONE);
     }
 
     /**
-     * Creates the loop with a user's mixing head on hidden-state vectors in place of the backend's own.
+     * Creates the loop with a user's components in place of the backend's defaults.
      *
      * @param settings the model facts
      * @param gate the model's thinking gate, or null when it has none (an adaptive policy then fails clearly)
-     * @param mixingHead the mixing head every thought uses, or null for the backend's (see {@link ThoughtBranch})
+     * @param components the user's mixing head and thought sampler, each null for the default
      */
-    public ThinkThenTalk(Settings settings, ThinkingGate gate, MixingHead<float[][]> mixingHead) {
+    public ThinkThenTalk(Settings settings, ThinkingGate gate, InferenceComponents components) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.gate = gate;
-        this.branch = new ThoughtBranch(settings, mixingHead);
+        this.components = Objects.requireNonNull(components, "components");
+        this.branch = new ThoughtBranch(settings, components.mixingHead());
+    }
+
+    /**
+     * The user components this loop runs with.
+     *
+     * @return the components, {@link InferenceComponents#NONE} for the defaults
+     */
+    public InferenceComponents components() {
+        return components;
     }
 
     /**
@@ -322,7 +332,9 @@ public final class ThinkThenTalk {
         for (int r = 0; r < rows; r++) {
             state.add(new Row(prompts.get(r), promptIds[r], options));
         }
+        ThoughtTokenSampler custom = components.thoughtSampler();
         ThoughtSamplerFactory samplers = thoughtSamplers != null ? thoughtSamplers
+                : custom != null ? thinking -> custom
                 : thinking -> defaultThoughtSampler(state, options.thoughtSampling(), thinking);
         TextTokenizer tok = settings.tokenizer();
         int vocab = step.vocabSize();

@@ -12,6 +12,7 @@ import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.InferenceComponents;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
@@ -62,12 +63,18 @@ public final class DjlReasoner implements SteppedReasoner {
     private final QuietStarModel model;
     private final boolean ownsModel;
     private final ThinkThenTalk.Settings settings;
+    private final InferenceComponents components;
     private boolean closed; // guarded by this
     private int running; // calls in progress, guarded by this
 
     private DjlReasoner(QuietStarModel model, boolean ownsModel) {
+        this(model, ownsModel, InferenceComponents.NONE);
+    }
+
+    private DjlReasoner(QuietStarModel model, boolean ownsModel, InferenceComponents components) {
         this.model = Objects.requireNonNull(model, "model");
         this.ownsModel = ownsModel;
+        this.components = Objects.requireNonNull(components, "components");
         this.settings = new ThinkThenTalk.Settings(model.tokenizer(),
                 model.config().thoughtLength(), model.config().thoughtTemperature(), model.metaTokens().startId(),
                 model.metaTokens().endId());
@@ -95,6 +102,18 @@ public final class DjlReasoner implements SteppedReasoner {
      */
     public static DjlReasoner owning(QuietStarModel model) {
         return new DjlReasoner(model, true);
+    }
+
+    /**
+     * Serves a model and takes ownership of it, with user components: a mixing head on hidden-state vectors and a
+     * thought sampler, used in generation, scoring and evaluation (see {@link dev.quietstar.core.inject.Components}).
+     *
+     * @param model the model
+     * @param components the user's components, {@link InferenceComponents#NONE} for the defaults
+     * @return the reasoner
+     */
+    public static DjlReasoner owning(QuietStarModel model, InferenceComponents components) {
+        return new DjlReasoner(model, true, components);
     }
 
     /**
@@ -221,6 +240,9 @@ public final class DjlReasoner implements SteppedReasoner {
     @Override
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
         Objects.requireNonNull(sampling, "sampling");
+        if (components.thoughtSampler() != null) {
+            return score(text, adapt(components.thoughtSampler()));
+        }
         return score(text, sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
                 : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed)));
     }
@@ -279,9 +301,17 @@ public final class DjlReasoner implements SteppedReasoner {
             NDArray after = rollout.talkHidden().get(0).get(upTo);
             NDArray targets = idArray.get(":, 1:").expandDims(-1);
             float[] baseLogp = decoder.logits(base).logSoftmax(-1).gather(targets, 2).toFloatArray();
-            NDArray w = head.weight(base, after);
-            float[] thinkLogp = decoder.logits(head.mix(base, after, w)).logSoftmax(-1).gather(targets, 2)
-                    .toFloatArray();
+            NDArray w;
+            NDArray mixed;
+            if (components.mixingHead() != null) {
+                NDArray[] custom = customMix(m, base, after);
+                w = custom[0];
+                mixed = custom[1];
+            } else {
+                w = head.weight(base, after);
+                mixed = head.mix(base, after, w);
+            }
+            float[] thinkLogp = decoder.logits(mixed).logSoftmax(-1).gather(targets, 2).toFloatArray();
             float[] weights = w.toFloatArray();
             long[] thoughtIds = rollout.thoughtIds().toLongArray();
             List<Integer> tokenIds = new ArrayList<>();
@@ -305,6 +335,42 @@ public final class DjlReasoner implements SteppedReasoner {
             }
             return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
         }
+    }
+
+    /** The user's mixing head on (1, n, H) states: weights (1, n, 1) and the mixed states (1, n, H). */
+    private NDArray[] customMix(NDManager m, NDArray base, NDArray after) {
+        int n = Math.toIntExact(base.getShape().get(1));
+        int h = Math.toIntExact(base.getShape().get(2));
+        float[][] b = rows(base.toFloatArray(), n, h);
+        float[][] a = rows(after.toFloatArray(), n, h);
+        float[][] w = components.mixingHead().weight(b, a);
+        float[][] mixed = components.mixingHead().mix(b, a, w);
+        float[] wFlat = new float[n];
+        float[] mFlat = new float[n * h];
+        for (int i = 0; i < n; i++) {
+            wFlat[i] = w[i][0];
+            System.arraycopy(mixed[i], 0, mFlat, i * h, h);
+        }
+        return new NDArray[] {m.create(wFlat, new Shape(1, n, 1)), m.create(mFlat, new Shape(1, n, h))};
+    }
+
+    private static float[][] rows(float[] flat, int n, int h) {
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = Arrays.copyOfRange(flat, i * h, (i + 1) * h);
+        }
+        return out;
+    }
+
+    /** A user's plain-array thought sampler as a DJL sampler over (rows, L, V) logits. */
+    private static ThoughtSampler<NDArray> adapt(ThoughtTokenSampler sampler) {
+        return (logits, step) -> {
+            Shape s = logits.getShape();
+            int vocab = Math.toIntExact(s.get(s.dimension() - 1));
+            int rows = Math.toIntExact(s.size() / vocab);
+            long[] ids = sampler.sample(logits.stopGradient().toFloatArray(), rows, vocab, step);
+            return logits.getManager().create(ids, s.slice(0, s.dimension() - 1));
+        };
     }
 
     /**
@@ -332,7 +398,7 @@ public final class DjlReasoner implements SteppedReasoner {
 
     /** The loop over this model: it reads the gate at call time, since a trainer updates it after every step. */
     private ThinkThenTalk loop() {
-        return new ThinkThenTalk(settings, model.thinkingGate().orElse(null));
+        return new ThinkThenTalk(settings, model.thinkingGate().orElse(null), components);
     }
 
     /**

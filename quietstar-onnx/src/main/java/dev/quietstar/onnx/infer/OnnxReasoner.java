@@ -5,6 +5,7 @@ import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.InferenceComponents;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.text.TextTokenizer;
@@ -44,7 +45,7 @@ public final class OnnxReasoner implements SteppedReasoner {
     private volatile boolean closed;
     private Path temporaryExport;
 
-    private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer) {
+    private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer, InferenceComponents components) {
         this.model = model;
         this.step = new OnnxDecoderStep(model);
         var config = model.info().config();
@@ -54,7 +55,8 @@ public final class OnnxReasoner implements SteppedReasoner {
             gate.checkHiddenSize(model.spec().hiddenSize());
         }
         this.generation = new ThinkThenTalk(new ThinkThenTalk.Settings(tokenizer, config.thoughtLength(),
-                config.thoughtTemperature(), model.info().startTokenId(), model.info().endTokenId()), gate);
+                config.thoughtTemperature(), model.info().startTokenId(), model.info().endTokenId()), gate,
+                components);
     }
 
     /**
@@ -92,7 +94,24 @@ public final class OnnxReasoner implements SteppedReasoner {
      *     more ids than the model's vocabulary
      */
     public static OnnxReasoner open(Path folder, OnnxRuntimeSettings settings, TextTokenizer tokenizer) {
+        return open(folder, settings, tokenizer, InferenceComponents.NONE);
+    }
+
+    /**
+     * Opens an exported folder with user components: a mixing head on hidden-state vectors and a thought sampler
+     * (see {@link dev.quietstar.core.inject.Components}).
+     *
+     * @param folder a folder written by {@link dev.quietstar.onnx.export.OnnxExporter}
+     * @param settings session settings (threads, optimisation level, CUDA)
+     * @param tokenizer the model's tokenizer, or null for the one stored in the folder (byte-level)
+     * @param components the user's components, {@link InferenceComponents#NONE} for the defaults
+     * @return the reasoner
+     * @throws IllegalArgumentException naming what is missing or does not match in the folder
+     */
+    public static OnnxReasoner open(Path folder, OnnxRuntimeSettings settings, TextTokenizer tokenizer,
+            InferenceComponents components) {
         Objects.requireNonNull(folder, "folder");
+        Objects.requireNonNull(components, "components");
         Objects.requireNonNull(settings, "settings");
         ExportedModel model = ExportedModel.open(folder, settings);
         try {
@@ -101,7 +120,7 @@ public final class OnnxReasoner implements SteppedReasoner {
                 throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids, the model in "
                         + folder + " a vocabulary of " + model.spec().vocabSize());
             }
-            return new OnnxReasoner(model, tok);
+            return new OnnxReasoner(model, tok, components);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -119,6 +138,20 @@ public final class OnnxReasoner implements SteppedReasoner {
      * @throws IllegalArgumentException naming what is missing or malformed in the checkpoint
      */
     public static OnnxReasoner openCheckpoint(Path checkpoint, OnnxRuntimeSettings settings) {
+        return openCheckpoint(checkpoint, settings, InferenceComponents.NONE);
+    }
+
+    /**
+     * Opens a checkpoint folder by exporting it into a temporary folder first, with user components.
+     *
+     * @param checkpoint a Quiet-STaR checkpoint folder
+     * @param settings session settings
+     * @param components the user's components, {@link InferenceComponents#NONE} for the defaults
+     * @return the reasoner
+     * @throws IllegalArgumentException naming what is missing or malformed in the checkpoint
+     */
+    public static OnnxReasoner openCheckpoint(Path checkpoint, OnnxRuntimeSettings settings,
+            InferenceComponents components) {
         Objects.requireNonNull(checkpoint, "checkpoint");
         if (!Files.isRegularFile(checkpoint.resolve("quietstar.json"))) {
             throw new IllegalArgumentException(checkpoint + " is neither an ONNX export (no "
@@ -130,7 +163,7 @@ public final class OnnxReasoner implements SteppedReasoner {
             tmp = Files.createTempDirectory("quietstar-onnx-");
             Path out = dev.quietstar.onnx.export.OnnxExporter.builder().setCheckpoint(checkpoint)
                     .setOutput(tmp.resolve("export")).build().export().folder();
-            OnnxReasoner r = open(out, settings);
+            OnnxReasoner r = open(out, settings, null, components);
             r.temporaryExport = tmp;
             return r;
         } catch (IOException e) {
