@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
@@ -81,6 +82,19 @@ public abstract class BaseBackendProviderTestCase {
         if (!backend.capabilities().contains(Capability.TRAIN)) {
             assertThatThrownBy(() -> backend.newTrainer(null))
                     .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining("TRAIN");
+            assertThatThrownBy(() -> backend.probe(Path.of("missing"), Path.of("missing.json")))
+                    .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining("TRAIN");
         }
+        if (!backend.capabilities().contains(Capability.EXPORT)) {
+            assertThatThrownBy(() -> backend.export(Path.of("missing"), Path.of("missing-out")))
+                    .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining("EXPORT");
+        }
+    }
+
+    @Test
+    void opensCheckpointsAndSaysSoWithoutLoadingAnything() {
+        BackendProvider p = provider();
+        assertThat(p.canOpen(new ModelSource.Checkpoint(Path.of("some-checkpoint"))))
+                .as("every backend opens a checkpoint folder of its own format").isTrue();
     }
 }

@@ -10,6 +10,7 @@ import dev.quietstar.api.Sampling;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.TokenTrace;
+import dev.quietstar.api.config.ThoughtSampling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Contract tests of a {@link Reasoner}: every backend that lists INFER extends this class and opens a reasoner over a
- * small byte-level model whose mixing head is not zero.
+ * small byte-level model whose mixing head is not zero (checked: a thought must change a probability).
  *
  * <p>Checks traces and streaming, the thinking policies, seeded repeatability, stop strings, scoring, concurrent
  * calls, and the errors at the boundary (empty or too long prompts, use after close).
@@ -74,10 +75,38 @@ public abstract class BaseReasonerTestCase {
     @Test
     void thinkingOnlyAfterATriggerThinksThereAndNowhereElse() {
         try (Reasoner r = openReasoner()) {
-            GenerationResult result = r.generate("A: ", GenerationOptions.defaults(4)
+            GenerationResult result = r.generate("A: ", GenerationOptions.defaults(6)
                     .withThinking(ThinkingPolicy.afterTriggers(List.of("A: "))));
-            assertThat(result.traces()).isNotEmpty();
-            assertThat(result.traces().get(0).thought()).isTrue();
+            assertThat(result.traces()).hasSizeGreaterThan(1);
+            StringBuilder soFar = new StringBuilder("A: ");
+            for (int i = 0; i < result.traces().size(); i++) {
+                TokenTrace t = result.traces().get(i);
+                boolean expected = soFar.toString().endsWith("A: ");
+                assertThat(t.thought()).as("token %d after %s", i, soFar).isEqualTo(expected);
+                if (!expected) {
+                    assertThat(t.thoughtIds()).as("token %d", i).isEmpty();
+                    assertThat(t.mixingWeight()).as("token %d", i).isZero();
+                }
+                soFar.append(t.text());
+            }
+        }
+    }
+
+    @Test
+    void thinkingChangesTheNextTokenDistribution() {
+        try (Reasoner r = openReasoner()) {
+            GenerationResult result = r.generate("The cat", GenerationOptions.defaults(6));
+            assertThat(result.traces()).as("the model's mixing head must not be zero for this kit")
+                    .anySatisfy(t -> assertThat(t.mixingWeight()).isNotZero());
+            assertThat(result.traces()).as("a thought must change the probability of the chosen token")
+                    .anySatisfy(t -> assertThat(t.probWithThought()).isNotEqualTo(t.probWithoutThought()));
+            TextScore s = r.score("hello world");
+            assertThat(s.mixingWeights()).anySatisfy(w -> assertThat(w).isNotZero());
+            boolean differs = false;
+            for (int i = 0; i < s.baseLogProbs().size(); i++) {
+                differs |= !s.baseLogProbs().get(i).equals(s.thinkLogProbs().get(i));
+            }
+            assertThat(differs).as("scoring with thoughts differs from scoring without").isTrue();
         }
     }
 
@@ -95,15 +124,48 @@ public abstract class BaseReasonerTestCase {
     @Test
     void generationStopsAtAStopStringItProduced() {
         try (Reasoner r = openReasoner()) {
-            GenerationOptions o = GenerationOptions.defaults(6).withThinking(ThinkingPolicy.never());
+            GenerationOptions o = GenerationOptions.defaults(16).withThinking(ThinkingPolicy.never());
             GenerationResult free = r.generate("hello", o);
             assertThat(free.text()).isNotEmpty();
-            String first = free.traces().get(0).text();
-            if (!first.isEmpty() && first.codePoints().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-                GenerationResult stopped = r.generate("hello", o.withStopStrings(List.of(first)));
+            // The first generated token whose text the tokenizer can produce again is the stop string; a token
+            // that is part of a multi-byte character cannot be one, so the loop looks further.
+            for (int k = 0; k < free.traces().size(); k++) {
+                String stop = free.traces().get(k).text();
+                if (stop.isEmpty()) {
+                    continue;
+                }
+                GenerationResult stopped;
+                try {
+                    stopped = r.generate("hello", o.withStopStrings(List.of(stop)));
+                } catch (IllegalArgumentException e) {
+                    assertThat(e).hasMessageContaining("stop string");
+                    continue;
+                }
                 assertThat(stopped.stopReason()).isEqualTo("stop_string");
-                assertThat(stopped.tokenIds()).hasSize(1);
+                assertThat(stopped.text()).contains(stop);
+                assertThat(stopped.tokenIds()).hasSizeLessThanOrEqualTo(k + 1);
+                assertThat(free.tokenIds()).startsWith(stopped.tokenIds().toArray(Integer[]::new));
+                return;
             }
+            throw new AssertionError("none of the " + free.traces().size() + " generated tokens " + free.tokenIds()
+                    + " works as a stop string; the kit's model must write at least one representable token");
+        }
+    }
+
+    @Test
+    void aBatchEqualsSingleCallsAndSeededScoresRepeat() {
+        try (Reasoner r = openReasoner()) {
+            GenerationOptions o = GenerationOptions.defaults(4);
+            List<String> prompts = List.of("ab", "a longer prompt");
+            List<GenerationResult> batch = r.generateBatch(prompts, o);
+            assertThat(batch).hasSize(2);
+            for (int i = 0; i < prompts.size(); i++) {
+                assertThat(batch.get(i).tokenIds()).as("prompt %d", i)
+                        .isEqualTo(r.generate(prompts.get(i), o).tokenIds());
+            }
+            TextScore a = r.score("hello", ThoughtSampling.SAMPLE, 7);
+            assertThat(r.score("hello", ThoughtSampling.SAMPLE, 7)).isEqualTo(a);
+            assertThat(r.score("hello", ThoughtSampling.GREEDY, 7).tokenIds()).isEqualTo(a.tokenIds());
         }
     }
 
