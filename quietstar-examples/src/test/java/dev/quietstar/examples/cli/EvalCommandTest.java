@@ -1,6 +1,7 @@
 package dev.quietstar.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,6 +88,45 @@ class EvalCommandTest {
         assertThat(details.get("settings").get(0).get("perExample")).hasSize(2);
         assertThat(r.out()).contains("| setting |").contains("wrote ");
         assertThat(r.err()).as("plain progress lines when not a terminal").contains("eval: ").contains("10/10");
+    }
+
+    @Test
+    void onnxRuntimeOnAnExportGivesTheDjlNumbers() throws Exception {
+        Path export = dir.resolve("tiny-onnx");
+        CliRun exported = CliRun.of("export-onnx", "--model", checkpoint.toString(), "--output", export.toString());
+        assertThat(exported.exitCode()).as(exported.err()).isEqualTo(0);
+        Path djlOut = dir.resolve("parity-djl");
+        Path onnxOut = dir.resolve("parity-onnx");
+        String[] common = {"--data", gsm8k.toString(), "--limit", "4", "--settings", "off,every,once", "--margin",
+            "2", "--batch-size", "2"};
+        CliRun djl = CliRun.of(concat(new String[] {"eval", "--backend", "djl-pytorch", "--model",
+            checkpoint.toString(), "--output", djlOut.toString()}, common));
+        CliRun onnx = CliRun.of(concat(new String[] {"eval", "--model", export.toString(), "--output",
+            onnxOut.toString()}, common));
+        assertThat(djl.exitCode()).as(djl.err()).isEqualTo(0);
+        assertThat(onnx.exitCode()).as(onnx.err()).isEqualTo(0);
+        JsonNode a = JSON.readTree(djlOut.resolve("details.json").toFile());
+        JsonNode b = JSON.readTree(onnxOut.resolve("details.json").toFile());
+        assertThat(a.get("backend").asText()).isEqualTo("djl-pytorch");
+        assertThat(b.get("backend").asText()).as("an export is opened by the backend that runs exports")
+                .isEqualTo("onnxruntime");
+        for (int s = 0; s < 3; s++) {
+            JsonNode x = a.get("settings").get(s);
+            JsonNode y = b.get("settings").get(s);
+            assertThat(y.get("answerNll").asDouble()).as(x.get("setting").asText())
+                    .isCloseTo(x.get("answerNll").asDouble(), within(1e-4));
+            for (int e = 0; e < 4; e++) {
+                assertThat(y.get("perExample").get(e).get("generated").asText()).as("example %d", e)
+                        .isEqualTo(x.get("perExample").get(e).get("generated").asText());
+            }
+            assertThat(y.get("exactMatch").asDouble()).isEqualTo(x.get("exactMatch").asDouble());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
