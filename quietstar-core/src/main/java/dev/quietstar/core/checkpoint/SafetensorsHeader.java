@@ -1,4 +1,4 @@
-package dev.quietstar.djl.model;
+package dev.quietstar.core.checkpoint;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -19,7 +19,8 @@ import java.util.Map;
 
 /**
  * The checked header of a safetensors file: every tensor's name, dtype, shape and byte range, verified against the
- * file before anything large is allocated.
+ * file before anything large is allocated. This is the library's one safetensors header parser: every reader (core's
+ * {@link SafetensorsReader}, and through it every backend) goes through it.
  *
  * <p>The format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N, N bytes of
  * UTF-8 JSON mapping tensor names to {@code {"dtype", "shape", "data_offsets": [begin, end]}} (plus an optional
@@ -144,7 +145,8 @@ public record SafetensorsHeader(List<Entry> tensors, long dataBytes) {
         return headerLen;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    /** Fills the buffer from the channel at an absolute position, or fails at the end of the file. */
+    static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
         long pos = position;
         while (b.hasRemaining()) {
             int n = ch.read(b, pos);
