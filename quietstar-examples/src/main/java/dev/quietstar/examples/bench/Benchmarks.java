@@ -21,7 +21,6 @@ import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
-import dev.quietstar.core.data.ArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
@@ -36,6 +35,8 @@ import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import dev.quietstar.djl.train.DjlTrainerFactory;
+import dev.quietstar.examples.data.ArithmeticCorpus;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import dev.quietstar.examples.demo.QuietStarDemo;
 import dev.quietstar.examples.demo.ShippedModels;
 import java.io.IOException;
@@ -423,7 +424,7 @@ public final class Benchmarks {
                 "AnswerEvaluator on held-out arithmetic problems with the demo's base checkpoint: answer NLL with "
                         + "the cached thought branch, token accuracy and greedy exact-match generation, batch 8.");
         int count = options.quick() ? 8 : 32;
-        List<EvalExample> examples = QuietStarDemo.heldOutExamples(dev.quietstar.core.data.ColumnArithmeticCorpus.builder()
+        List<EvalExample> examples = QuietStarDemo.heldOutExamples(ColumnArithmeticCorpus.builder()
                 .optSeed(9).optPretrainDocuments(10).optContinuedDocuments(0).optHeldOutProblems(count).build(), count);
         try (QuietStarModel model = QuietStarModel.load(demoBase, Device.cpu())) {
             AnswerEvaluator evaluator = AnswerEvaluator.builder(model).optSeed(1).build();

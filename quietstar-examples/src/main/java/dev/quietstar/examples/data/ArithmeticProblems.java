@@ -1,4 +1,4 @@
-package dev.quietstar.core.data;
+package dev.quietstar.examples.data;
 
 import java.util.ArrayList;
 import java.util.List;
