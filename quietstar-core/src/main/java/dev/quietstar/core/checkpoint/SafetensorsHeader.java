@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -97,11 +98,11 @@ public record SafetensorsHeader(List<Entry> tensors, long dataBytes) {
         long size = ch.size();
         long headerLen = headerLength(size, source, () -> {
             ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, b, 0);
+            BoundedFiles.readFully(ch, b, 0);
             return b.getLong(0);
         });
         ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-        readFully(ch, header, 8);
+        BoundedFiles.readFully(ch, header, 8);
         return parseJson(header.array(), size - 8 - headerLen, source);
     }
 
@@ -143,18 +144,6 @@ public record SafetensorsHeader(List<Entry> tensors, long dataBytes) {
                     + MAX_HEADER_BYTES + ")");
         }
         return headerLen;
-    }
-
-    /** Fills the buffer from the channel at an absolute position, or fails at the end of the file. */
-    static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        long pos = position;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, pos);
-            if (n < 0) {
-                throw new IOException("unexpected end of file at byte " + pos);
-            }
-            pos += n;
-        }
     }
 
     private static SafetensorsHeader parseJson(byte[] headerBytes, long data, String source) {

@@ -77,7 +77,7 @@ public final class SafetensorsReader {
             for (SafetensorsHeader.Entry e : header.tensors()) {
                 ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(e.end() - e.begin()))
                         .order(ByteOrder.LITTLE_ENDIAN);
-                SafetensorsHeader.readFully(ch, bytes, dataStart + e.begin());
+                BoundedFiles.readFully(ch, bytes, dataStart + e.begin());
                 bytes.flip();
                 out.put(e.name(), new StoredTensor(e.dtype(), e.shape(), bytes));
             }
