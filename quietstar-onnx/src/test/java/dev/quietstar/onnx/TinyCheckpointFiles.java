@@ -3,12 +3,10 @@ package dev.quietstar.onnx;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.checkpoint.FloatTensor;
+import dev.quietstar.core.checkpoint.SafetensorsWriter;
 import dev.quietstar.core.text.ByteTokenizer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -155,33 +153,13 @@ public final class TinyCheckpointFiles {
         return folder;
     }
 
-    /** Writes float32 tensors in the safetensors layout. */
+    /** Writes float32 tensors in the safetensors layout with core's writer. */
     static void writeSafetensors(Path file, Map<String, long[]> shapes, Map<String, float[]> data)
             throws IOException {
-        ObjectNode header = JSON.createObjectNode();
-        long offset = 0;
+        Map<String, FloatTensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
-            var shape = t.putArray("shape");
-            for (long d : e.getValue()) {
-                shape.add(d);
-            }
-            long bytes = 4L * data.get(e.getKey()).length;
-            t.putArray("data_offsets").add(offset).add(offset + bytes);
-            offset += bytes;
+            tensors.put(e.getKey(), new FloatTensor(e.getValue(), data.get(e.getKey())));
         }
-        byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length);
-            out.write(len.array());
-            out.write(h);
-            for (String name : shapes.keySet()) {
-                float[] d = data.get(name);
-                ByteBuffer b = ByteBuffer.allocate(4 * d.length).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(d);
-                out.write(b.array());
-            }
-        }
+        SafetensorsWriter.writeFloats(file, tensors);
     }
 }

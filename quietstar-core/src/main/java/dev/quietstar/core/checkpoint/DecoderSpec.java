@@ -2,6 +2,8 @@ package dev.quietstar.core.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +11,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The architecture of a checkpoint's decoder as its HuggingFace {@code config.json} states it, read without any
- * engine: GPT-2 (learned positions, LayerNorm, {@code Conv1D} weights in x out, GELU-tanh, tied embeddings) or the
- * Llama family (rotate-half RoPE, RMSNorm, SwiGLU, grouped-query attention, {@code Linear} weights out x in).
+ * The architecture of a checkpoint's decoder as its HuggingFace {@code config.json} states it, read, validated and
+ * written without any engine: GPT-2 (learned positions, LayerNorm, {@code Conv1D} weights in x out, GELU-tanh, tied
+ * embeddings) or the Llama family (rotate-half RoPE, RMSNorm, SwiGLU, grouped-query attention, {@code Linear} weights
+ * out x in). It is the library's one reading of {@code config.json}: every backend builds its decoder from it.
  *
  * @param llama true for the Llama family (llama, mistral, qwen2), false for GPT-2
  * @param modelType the {@code model_type} field
@@ -66,22 +69,73 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
     }
 
     /**
-     * Reads {@code config.json} from a checkpoint folder.
+     * A GPT-2 shape with the usual derived sizes (MLP 4H, LayerNorm epsilon 1e-5, tied lm_head).
+     *
+     * @param vocabSize vocabulary size
+     * @param hiddenSize width
+     * @param layers blocks
+     * @param heads heads
+     * @param maxPositions positions
+     * @return the architecture
+     */
+    public static DecoderSpec gpt2(int vocabSize, int hiddenSize, int layers, int heads, int maxPositions) {
+        return new DecoderSpec(false, "gpt2", vocabSize, hiddenSize, layers, heads, heads, hiddenSize / heads,
+                4 * hiddenSize, maxPositions, 10000.0, 1e-5, true, true);
+    }
+
+    /**
+     * A Llama shape (SwiGLU MLP of about 8H/3 rounded to a multiple of 8, RMSNorm epsilon 1e-5, rope theta 10000).
+     *
+     * @param vocabSize vocabulary size
+     * @param hiddenSize width
+     * @param layers blocks
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param maxPositions positions
+     * @param tied whether lm_head is tied to the embedding
+     * @return the architecture
+     */
+    public static DecoderSpec llama(int vocabSize, int hiddenSize, int layers, int heads, int kvHeads,
+            int maxPositions, boolean tied) {
+        int inter = ((8 * hiddenSize / 3) + 7) / 8 * 8;
+        return new DecoderSpec(true, "llama", vocabSize, hiddenSize, layers, heads, kvHeads, hiddenSize / heads,
+                inter, maxPositions, 10000.0, 1e-5, tied, false);
+    }
+
+    /**
+     * Returns a copy with another vocabulary size (after adding meta-tokens).
+     *
+     * @param newVocab the size
+     * @return the copy
+     */
+    public DecoderSpec withVocabSize(int newVocab) {
+        return new DecoderSpec(llama, modelType, newVocab, hiddenSize, layers, heads, kvHeads, headDim,
+                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias);
+    }
+
+    /**
+     * Reads {@code config.json} from a checkpoint folder (at most {@link BoundedFiles#MAX_METADATA_BYTES}).
      *
      * @param folder the folder
      * @return the architecture
-     * @throws IllegalArgumentException when the file is missing, malformed, or names an unsupported model type
+     * @throws IllegalArgumentException when the file is missing, too large, malformed, not a JSON object, or names
+     *     an unsupported model type
      */
     public static DecoderSpec read(Path folder) {
         Path file = folder.resolve("config.json");
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model folder " + folder + " has no config.json");
         }
+        JsonNode node;
         try {
-            return fromJson(JSON.readTree(file.toFile()));
+            node = JSON.readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES, "config.json"));
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed config.json in " + folder + ": " + e.getMessage(), e);
         }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("config.json in " + folder + " must hold a JSON object");
+        }
+        return fromJson(node);
     }
 
     /**
@@ -121,6 +175,45 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         }
         throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
                 + type);
+    }
+
+    /**
+     * Writes the HuggingFace {@code config.json} tree for this architecture (read back by {@link #fromJson}).
+     *
+     * @return the JSON object
+     */
+    public ObjectNode toJson() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("model_type", modelType);
+        n.put("vocab_size", vocabSize);
+        if (!llama) {
+            n.putArray("architectures").add("GPT2LMHeadModel");
+            n.put("n_embd", hiddenSize);
+            n.put("n_layer", layers);
+            n.put("n_head", heads);
+            n.put("n_inner", intermediateSize);
+            n.put("n_positions", maxPositions);
+            n.put("layer_norm_epsilon", normEps);
+            n.put("activation_function", "gelu_new");
+            n.put("tie_word_embeddings", true);
+        } else {
+            n.putArray("architectures").add("qwen2".equals(modelType) ? "Qwen2ForCausalLM"
+                    : "mistral".equals(modelType) ? "MistralForCausalLM" : "LlamaForCausalLM");
+            n.put("hidden_size", hiddenSize);
+            n.put("num_hidden_layers", layers);
+            n.put("num_attention_heads", heads);
+            n.put("num_key_value_heads", kvHeads);
+            n.put("head_dim", headDim);
+            n.put("intermediate_size", intermediateSize);
+            n.put("max_position_embeddings", maxPositions);
+            n.put("rope_theta", ropeTheta);
+            n.put("rms_norm_eps", normEps);
+            n.put("tie_word_embeddings", tieWordEmbeddings);
+            n.put("attention_bias", attentionBias);
+            n.put("hidden_act", "silu");
+        }
+        n.put("torch_dtype", "float32");
+        return n;
     }
 
     private static String text(JsonNode node, String field) {

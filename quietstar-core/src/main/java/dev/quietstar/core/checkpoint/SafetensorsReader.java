@@ -2,16 +2,17 @@ package dev.quietstar.core.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,60 +20,66 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Reads {@code .safetensors} files into float32 tensors without any engine: an 8-byte little-endian header length,
- * a JSON header naming each tensor's dtype, shape and byte range, then the little-endian data. F32, BF16 and F16
- * are converted to float32; every byte range is checked against the shape and the file before it is read.
+ * Reads {@code .safetensors} files without any engine: an 8-byte little-endian header length, a JSON header naming
+ * each tensor's dtype, shape and byte range, then the little-endian data. The header is checked against the file by
+ * {@link SafetensorsHeader} before any tensor is read, so a truncated, corrupt or hostile file fails with the file's
+ * name and the tensor at fault; a shard index may only name files inside its own folder.
+ *
+ * <p>Two views of the same bytes: {@link #readStored} gives every tensor as stored (any dtype the header accepts),
+ * for a backend that builds its own tensors from them; {@link #read} converts F32, BF16 and F16 to float32 arrays on
+ * the Java heap.
  */
 public final class SafetensorsReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_HEADER = 100L * 1024 * 1024;
 
     private SafetensorsReader() {}
 
     /**
-     * Reads every tensor of one file.
+     * Reads every tensor of one file as float32.
      *
      * @param file the file
-     * @return tensors by name, in header order
+     * @return tensors by name, in the order of their bytes in the file
      * @throws IllegalArgumentException naming the file, the tensor and the problem (truncated file, corrupt header,
-     *     unsupported dtype, a byte range that does not match the shape)
+     *     a dtype other than F32, BF16 and F16, a byte range that does not match the shape)
      */
     public static Map<String, FloatTensor> read(Path file) {
+        return toFloats(file.toString(), readStored(file));
+    }
+
+    /**
+     * Reads a model's weights from a folder as float32 (see {@link #weightFiles} for which files).
+     *
+     * @param folder the folder
+     * @return tensors by name
+     * @throws IllegalArgumentException when the folder holds no weights or a file is malformed
+     */
+    public static Map<String, FloatTensor> readFolder(Path folder) {
+        Map<String, FloatTensor> all = new LinkedHashMap<>();
+        for (Path f : weightFiles(folder)) {
+            all.putAll(read(f));
+        }
+        return all;
+    }
+
+    /**
+     * Reads every tensor of one file as stored, after checking the whole header.
+     *
+     * @param file the file
+     * @return tensors by name, in the order of their bytes in the file
+     * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
+     */
+    public static Map<String, StoredTensor> readStored(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new IllegalArgumentException("safetensors file " + file + " is truncated: " + size + " bytes");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.getLong(0);
-            if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
-                throw new IllegalArgumentException("safetensors file " + file + " has a corrupt header length "
-                        + headerLen + " (file is " + size + " bytes)");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, header, 8);
-            JsonNode json;
-            try {
-                json = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("safetensors file " + file + " has a corrupt header: "
-                        + e.getMessage(), e);
-            }
-            if (json == null || !json.isObject()) {
-                throw new IllegalArgumentException("safetensors file " + file + " has a header that is not an object");
-            }
-            long dataStart = 8 + headerLen;
-            long dataLen = size - dataStart;
-            Map<String, FloatTensor> out = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, JsonNode>> it = json.properties().iterator();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if ("__metadata__".equals(e.getKey())) {
-                    continue;
-                }
-                out.put(e.getKey(), tensor(ch, file, e.getKey(), e.getValue(), dataStart, dataLen));
+            SafetensorsHeader header = SafetensorsHeader.read(ch, file.toString());
+            long dataStart = ch.size() - header.dataBytes();
+            Map<String, StoredTensor> out = new LinkedHashMap<>();
+            for (SafetensorsHeader.Entry e : header.tensors()) {
+                ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(e.end() - e.begin()))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                BoundedFiles.readFully(ch, bytes, dataStart + e.begin());
+                bytes.flip();
+                out.put(e.name(), new StoredTensor(e.dtype(), e.shape(), bytes));
             }
             return out;
         } catch (NoSuchFileException e) {
@@ -83,14 +90,48 @@ public final class SafetensorsReader {
     }
 
     /**
-     * Reads a model's weights from a folder: {@code model.safetensors}, or the shards listed by
-     * {@code model.safetensors.index.json}, or every {@code *.safetensors} file.
+     * Reads a model's weights from a folder as stored (see {@link #weightFiles} for which files).
      *
      * @param folder the folder
      * @return tensors by name
      * @throws IllegalArgumentException when the folder holds no weights or a file is malformed
      */
-    public static Map<String, FloatTensor> readFolder(Path folder) {
+    public static Map<String, StoredTensor> readFolderStored(Path folder) {
+        List<Path> files = weightFiles(folder);
+        Map<String, StoredTensor> all = new LinkedHashMap<>();
+        for (Path f : files) {
+            all.putAll(readStored(f));
+        }
+        return all;
+    }
+
+    /**
+     * Checks a file's header against the file (see {@link SafetensorsHeader} for every rule) without reading any
+     * tensor.
+     *
+     * @param file the file
+     * @return the checked header
+     * @throws IllegalArgumentException naming the file, the problem and, for missing bytes, the tensor
+     */
+    public static SafetensorsHeader validate(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return SafetensorsHeader.read(ch, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("safetensors file " + file + " does not exist", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read safetensors file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The weight files of a model folder: {@code model.safetensors}, or the shards listed by
+     * {@code model.safetensors.index.json} (checked by {@link #shardsOf}), or every {@code *.safetensors} file.
+     *
+     * @param folder the folder
+     * @return the files, at least one
+     * @throws IllegalArgumentException when the folder does not exist, holds no weights, or its index is malformed
+     */
+    public static List<Path> weightFiles(Path folder) {
         Path single = folder.resolve("model.safetensors");
         Path index = folder.resolve("model.safetensors.index.json");
         List<Path> files = new ArrayList<>();
@@ -98,15 +139,8 @@ public final class SafetensorsReader {
             if (Files.isRegularFile(single)) {
                 files.add(single);
             } else if (Files.isRegularFile(index)) {
-                JsonNode map = JSON.readTree(index.toFile()).get("weight_map");
-                if (map == null || !map.isObject()) {
-                    throw new IllegalArgumentException(index + " has no 'weight_map' object");
-                }
-                TreeSet<String> shards = new TreeSet<>();
-                map.elements().forEachRemaining(n -> shards.add(n.asText()));
-                for (String s : shards) {
-                    files.add(folder.resolve(s));
-                }
+                files.addAll(shardsOf(folder, BoundedFiles.readUtf8(index, BoundedFiles.MAX_METADATA_BYTES,
+                        "shard index"), index));
             } else {
                 try (var stream = Files.list(folder)) {
                     stream.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
@@ -121,70 +155,93 @@ public final class SafetensorsReader {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("model folder " + folder + " holds no *.safetensors file");
         }
-        Map<String, FloatTensor> all = new LinkedHashMap<>();
-        for (Path f : files) {
-            all.putAll(read(f));
-        }
-        return all;
+        return files;
     }
 
-    private static FloatTensor tensor(FileChannel ch, Path file, String name, JsonNode spec, long dataStart,
-            long dataLen) throws IOException {
-        String where = "safetensors file " + file + ": tensor '" + name + "'";
-        JsonNode dtypeNode = spec.get("dtype");
-        JsonNode shapeNode = spec.get("shape");
-        JsonNode offsets = spec.get("data_offsets");
-        if (dtypeNode == null || shapeNode == null || !shapeNode.isArray() || offsets == null
-                || offsets.size() != 2) {
-            throw new IllegalArgumentException(where + " needs dtype, shape and data_offsets [begin, end]");
+    /**
+     * The shard files a {@code model.safetensors.index.json} names, each checked to be a plain
+     * {@code *.safetensors} file name inside the folder (no absolute path, no {@code ..}, no link leading out).
+     *
+     * @param folder the model folder
+     * @param indexJson the index file's text
+     * @param index the index file, for messages
+     * @return the shard files, sorted by name
+     * @throws IllegalArgumentException naming the index and the offending entry
+     */
+    public static List<Path> shardsOf(Path folder, String indexJson, Path index) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(indexJson);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("shard index " + index + " is not valid JSON: " + e.getMessage(), e);
         }
-        String dtype = dtypeNode.asText();
-        int width = switch (dtype) {
-            case "F32" -> 4;
-            case "BF16", "F16" -> 2;
-            default -> throw new IllegalArgumentException(where + " has dtype " + dtype
-                    + "; supported are F32, BF16 and F16");
-        };
-        long[] shape = new long[shapeNode.size()];
-        long count = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong(-1);
-            if (shape[i] < 0) {
-                throw new IllegalArgumentException(where + " has a negative or non-integer dimension " + shapeNode);
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new IllegalArgumentException("shard index " + index + " has no 'weight_map' object");
+        }
+        TreeSet<String> shards = new TreeSet<>();
+        Iterator<Map.Entry<String, JsonNode>> it = map.properties().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new IllegalArgumentException("shard index " + index + ": weight_map entry '" + e.getKey()
+                        + "' must name a shard file, was " + e.getValue());
             }
-            count *= shape[i];
+            shards.add(e.getValue().asText());
         }
-        long begin = offsets.get(0).asLong(-1);
-        long end = offsets.get(1).asLong(-1);
-        if (begin < 0 || end < begin || end > dataLen) {
-            throw new IllegalArgumentException(where + " has data_offsets [" + begin + ", " + end
-                    + "] outside the data section of " + dataLen + " bytes (file truncated or header corrupt)");
+        Path base = folder.toAbsolutePath().normalize();
+        List<Path> files = new ArrayList<>();
+        for (String s : shards) {
+            boolean plain = !s.isEmpty() && s.endsWith(".safetensors") && s.indexOf('/') < 0 && s.indexOf('\\') < 0
+                    && s.indexOf('\0') < 0 && !s.startsWith(".");
+            Path shard = plain ? base.resolve(s).normalize() : null;
+            if (shard == null || !base.equals(shard.getParent())) {
+                throw new IllegalArgumentException("shard index " + index + " names shard '" + s
+                        + "': a shard must be a *.safetensors file name inside " + folder
+                        + " (no path separators, no leading dot)");
+            }
+            try {
+                if (Files.exists(shard) && !shard.toRealPath().getParent().equals(base.toRealPath())) {
+                    throw new IllegalArgumentException("shard index " + index + " names shard '" + s
+                            + "', a link to a file outside " + folder);
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot resolve shard '" + s + "' of " + index + ": "
+                        + e.getMessage(), e);
+            }
+            files.add(shard);
         }
-        if (end - begin != count * width) {
-            throw new IllegalArgumentException(where + " with shape " + shapeNode + " and dtype " + dtype + " needs "
-                    + count * width + " bytes, its data_offsets give " + (end - begin));
+        return files;
+    }
+
+    private static Map<String, FloatTensor> toFloats(String source, Map<String, StoredTensor> stored) {
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, StoredTensor> e : stored.entrySet()) {
+            out.put(e.getKey(), toFloat(source, e.getKey(), e.getValue()));
         }
-        if (count > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(where + " has " + count + " values, more than a Java array holds");
-        }
-        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, bytes, dataStart + begin);
-        bytes.flip();
-        float[] data = new float[(int) count];
-        switch (dtype) {
+        return out;
+    }
+
+    private static FloatTensor toFloat(String source, String name, StoredTensor t) {
+        ByteBuffer bytes = t.data();
+        float[] data = new float[Math.toIntExact(t.byteSize() / SafetensorsHeader.dtypeBytes(t.dtype()))];
+        switch (t.dtype()) {
             case "F32" -> bytes.asFloatBuffer().get(data);
             case "BF16" -> {
                 for (int i = 0; i < data.length; i++) {
                     data[i] = Float.intBitsToFloat((bytes.getShort(2 * i) & 0xffff) << 16);
                 }
             }
-            default -> {
+            case "F16" -> {
                 for (int i = 0; i < data.length; i++) {
                     data[i] = halfToFloat(bytes.getShort(2 * i));
                 }
             }
+            default -> throw new IllegalArgumentException("safetensors file " + source + ": tensor '" + name
+                    + "' with shape " + Arrays.toString(t.shape()) + " has dtype " + t.dtype()
+                    + "; float32 weights can be read from F32, BF16 and F16 only");
         }
-        return new FloatTensor(shape, data);
+        return new FloatTensor(t.shape(), data);
     }
 
     /** IEEE 754 half precision to float (Java 17 has no {@code Float.float16ToFloat}). */
@@ -201,16 +258,5 @@ public final class SafetensorsReader {
             return sign == 0 ? v : -v;
         }
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("unexpected end of file at byte " + pos);
-            }
-            pos += n;
-        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.quietstar.core.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +12,8 @@ import java.nio.file.Path;
 
 /**
  * Reads untrusted text files (configuration, metadata, index and input JSON) with a size limit checked before a
- * single byte is read, so an oversized or hostile file fails with a message naming it instead of exhausting memory.
+ * single byte is read, so an oversized or hostile file fails with a message naming it instead of exhausting memory;
+ * and reads checked byte ranges of binary weight files ({@link #readFully}) for the safetensors and llama2.c readers.
  */
 public final class BoundedFiles {
 
@@ -57,6 +60,26 @@ public final class BoundedFiles {
             throw new IllegalArgumentException(what + " " + file + " does not exist", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fills a buffer from a file at an absolute position (the channel's own position is not used or moved), for
+     * binary readers that have already checked the range against the file's size.
+     *
+     * @param ch the file
+     * @param buf the buffer, filled from its position to its limit
+     * @param position the first byte to read
+     * @throws IOException when the file ends before the buffer is full, or reading fails
+     */
+    public static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("unexpected end of file at byte " + pos);
+            }
+            pos += n;
         }
     }
 }

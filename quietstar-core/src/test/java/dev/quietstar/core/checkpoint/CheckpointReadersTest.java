@@ -51,6 +51,19 @@ class CheckpointReadersTest {
     }
 
     @Test
+    void whatToJsonWritesReadsBackAsTheSameSpec() throws Exception {
+        DecoderSpec qwen2 = new DecoderSpec(true, "qwen2", 64, 16, 2, 4, 2, 4, 40, 32, 10000.0, 1e-6, false, true);
+        for (DecoderSpec spec : new DecoderSpec[] {DecoderSpec.gpt2(261, 32, 2, 4, 128),
+            DecoderSpec.llama(261, 32, 2, 4, 2, 64, false), qwen2, qwen2.withVocabSize(66)}) {
+            Files.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(spec.toJson()));
+            assertThat(DecoderSpec.read(tmp)).isEqualTo(spec);
+        }
+        assertThat(DecoderSpec.llama(261, 32, 2, 4, 2, 64, false).intermediateSize()).isEqualTo(88);
+        Files.writeString(tmp.resolve("config.json"), "[1, 2]");
+        assertThatThrownBy(() -> DecoderSpec.read(tmp)).hasMessageContaining("must hold a JSON object");
+    }
+
+    @Test
     void readsQuietStarJsonAndTheByteLevelTokenizer() throws Exception {
         var meta = JSON.createObjectNode();
         meta.put("format_version", 1);

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,5 +67,28 @@ class SafetensorsReaderTest {
         Files.write(f, ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array());
         assertThatThrownBy(() -> SafetensorsReader.read(f)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("header length");
+    }
+
+    @Test
+    void whatTheWriterWritesReadsBackWithEveryDtypeAndPassesTheHeaderChecks() throws Exception {
+        Map<String, StoredTensor> stored = new LinkedHashMap<>();
+        stored.put("w", StoredTensor.of(new FloatTensor(new long[] {2, 3}, new float[] {1, -2, 3.5f, 0, 5, 6})));
+        stored.put("ids", new StoredTensor("I64", new long[] {2},
+                ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(7).putLong(-1).flip()));
+        stored.put("empty", new StoredTensor("F32", new long[] {0, 4}, ByteBuffer.allocate(0)));
+        Path f = tmp.resolve("round.safetensors");
+        SafetensorsWriter.write(f, stored);
+        assertThat(Files.size(f) % 8).isZero();
+        SafetensorsHeader header = SafetensorsReader.validate(f);
+        assertThat(header.tensors()).extracting(SafetensorsHeader.Entry::name).containsExactly("w", "ids", "empty");
+        Map<String, StoredTensor> back = SafetensorsReader.readStored(f);
+        assertThat(back.get("ids").dtype()).isEqualTo("I64");
+        assertThat(back.get("ids").data().getLong(8)).isEqualTo(-1);
+        assertThat(back.get("empty").shape()).containsExactly(0, 4);
+        assertThatThrownBy(() -> SafetensorsReader.read(f)).hasMessageContaining("'ids'")
+                .hasMessageContaining("I64");
+        Path floats = tmp.resolve("floats.safetensors");
+        SafetensorsWriter.writeFloats(floats, Map.of("w", new FloatTensor(new long[] {3}, new float[] {1, 2, 3})));
+        assertThat(SafetensorsReader.read(floats).get("w").data()).containsExactly(1, 2, 3);
     }
 }

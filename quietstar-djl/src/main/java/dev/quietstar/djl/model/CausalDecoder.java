@@ -7,8 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,11 +39,13 @@ public final class CausalDecoder implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final String prefix;
+    private final TransformerBlocks blocks;
 
     private CausalDecoder(DecoderConfig config, NDManager manager) {
         this.config = Objects.requireNonNull(config, "config");
         this.manager = manager;
         this.prefix = config.architecture() == Architecture.GPT2 ? "transformer." : "model.";
+        this.blocks = new TransformerBlocks(this, config);
     }
 
     /**
@@ -172,56 +172,7 @@ public final class CausalDecoder implements AutoCloseable {
      * @return name to shape
      */
     public Map<String, Shape> expectedShapes() {
-        DecoderConfig c = config;
-        Map<String, Shape> m = new LinkedHashMap<>();
-        int h = c.hiddenSize();
-        if (c.architecture() == Architecture.GPT2) {
-            m.put("transformer.wte.weight", new Shape(c.vocabSize(), h));
-            m.put("transformer.wpe.weight", new Shape(c.maxPositions(), h));
-            for (int i = 0; i < c.layers(); i++) {
-                String p = "transformer.h." + i + ".";
-                m.put(p + "ln_1.weight", new Shape(h));
-                m.put(p + "ln_1.bias", new Shape(h));
-                m.put(p + "attn.c_attn.weight", new Shape(h, 3L * h));
-                m.put(p + "attn.c_attn.bias", new Shape(3L * h));
-                m.put(p + "attn.c_proj.weight", new Shape(h, h));
-                m.put(p + "attn.c_proj.bias", new Shape(h));
-                m.put(p + "ln_2.weight", new Shape(h));
-                m.put(p + "ln_2.bias", new Shape(h));
-                m.put(p + "mlp.c_fc.weight", new Shape(h, c.intermediateSize()));
-                m.put(p + "mlp.c_fc.bias", new Shape(c.intermediateSize()));
-                m.put(p + "mlp.c_proj.weight", new Shape(c.intermediateSize(), h));
-                m.put(p + "mlp.c_proj.bias", new Shape(h));
-            }
-            m.put("transformer.ln_f.weight", new Shape(h));
-            m.put("transformer.ln_f.bias", new Shape(h));
-        } else {
-            long q = (long) c.heads() * c.headDim();
-            long kv = (long) c.kvHeads() * c.headDim();
-            m.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
-            for (int i = 0; i < c.layers(); i++) {
-                String p = "model.layers." + i + ".";
-                m.put(p + "input_layernorm.weight", new Shape(h));
-                m.put(p + "self_attn.q_proj.weight", new Shape(q, h));
-                m.put(p + "self_attn.k_proj.weight", new Shape(kv, h));
-                m.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
-                if (c.attentionBias()) {
-                    m.put(p + "self_attn.q_proj.bias", new Shape(q));
-                    m.put(p + "self_attn.k_proj.bias", new Shape(kv));
-                    m.put(p + "self_attn.v_proj.bias", new Shape(kv));
-                }
-                m.put(p + "self_attn.o_proj.weight", new Shape(h, q));
-                m.put(p + "post_attention_layernorm.weight", new Shape(h));
-                m.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), h));
-                m.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), h));
-                m.put(p + "mlp.down_proj.weight", new Shape(h, c.intermediateSize()));
-            }
-            m.put("model.norm.weight", new Shape(h));
-            if (!c.tieWordEmbeddings()) {
-                m.put("lm_head.weight", new Shape(c.vocabSize(), h));
-            }
-        }
-        return m;
+        return DecoderLayout.expectedShapes(config);
     }
 
     /**
@@ -325,7 +276,7 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public NDArray embed(NDArray ids) {
         checkIds(ids);
-        return lookup(tokenEmbedding(), ids);
+        return TransformerBlocks.lookup(tokenEmbedding(), ids);
     }
 
     /**
@@ -335,7 +286,7 @@ public final class CausalDecoder implements AutoCloseable {
      * @return logits, (..., vocab)
      */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(local(lmHeadWeight().transpose(), hidden.getManager()));
+        return hidden.matMul(TransformerBlocks.local(lmHeadWeight().transpose(), hidden.getManager()));
     }
 
     /**
@@ -391,35 +342,7 @@ public final class CausalDecoder implements AutoCloseable {
         }
         checkPositions(positionIds);
         NDArray pos = positionIds.toType(DataType.INT64, false);
-        return layers(inputEmbeds, pos, dense(mask, past));
-    }
-
-    /** Runs every block and the final norm; returns the hidden states and the keys/values each layer kept. */
-    private DecoderOutput layers(NDArray embeddings, NDArray pos, Attend attend) {
-        NDArray x = embeddings;
-        NDArray cos = null;
-        NDArray sin = null;
-        if (config.architecture() == Architecture.GPT2) {
-            x = x.add(lookup(weight("transformer.wpe.weight"), pos));
-        } else {
-            NDArray[] cs = Rope.cosSin(pos, config.headDim(), config.ropeTheta());
-            cos = cs[0];
-            sin = cs[1];
-        }
-        List<NDArray> keys = new ArrayList<>();
-        List<NDArray> values = new ArrayList<>();
-        for (int i = 0; i < config.layers(); i++) {
-            NDArray[] out = config.architecture() == Architecture.GPT2
-                    ? gpt2Block(i, x, attend)
-                    : llamaBlock(i, x, attend, cos, sin);
-            x = out[0];
-            keys.add(out[1]);
-            values.add(out[2]);
-        }
-        NDArray hidden = config.architecture() == Architecture.GPT2
-                ? layerNorm(x, "transformer.ln_f.")
-                : rmsNorm(x, "model.norm.weight");
-        return new DecoderOutput(hidden, new KvCache(keys, values));
+        return blocks.layers(inputEmbeds, pos, blocks.dense(mask, past));
     }
 
     /**
@@ -430,8 +353,6 @@ public final class CausalDecoder implements AutoCloseable {
      * passes, and gives the same numbers as {@link #forward(NDArray, NDArray, NDArray, KvCache)} with the dense
      * block-diagonal mask.
      *
-     * @param inputEmbeds (R, L, H) the tokens of this pass, one per position
-     * @param positionIds (R, L) their positions
      * <p>As in the official code, whose thought-pass diagonal is {@code eye * attention_mask}, a position whose own
      * token is padding sees none of its thought chain (not even the current pass's own key): {@code ownMask} holds
      * {@link #MASKED} there, and such a query attends to the real prefix only.
@@ -457,32 +378,8 @@ public final class CausalDecoder implements AutoCloseable {
                     + expectedOwn + ", was " + ownMask.getShape());
         }
         checkPositions(positionIds);
-        int groups = config.heads() / config.kvHeads();
-        DecoderOutput out = layers(inputEmbeds, positionIds.toType(DataType.INT64, false), (i, q, k, v) -> {
-            NDArray kr = repeatKv(cache.real().keys().get(i), groups);
-            NDArray vr = repeatKv(cache.real().values().get(i), groups);
-            double scale = Math.sqrt(q.getShape().get(3));
-            NDArray realScores = Ops.div(q.matMul(kr.transpose(0, 1, 3, 2)), scale).add(realMask);
-            List<NDArray> passKeys = new ArrayList<>();
-            List<NDArray> passValues = new ArrayList<>();
-            for (KvCache pass : cache.passes()) {
-                passKeys.add(repeatKv(pass.keys().get(i), groups));
-                passValues.add(repeatKv(pass.values().get(i), groups));
-            }
-            passKeys.add(repeatKv(k, groups));
-            passValues.add(repeatKv(v, groups));
-            NDArray kd = NDArrays.stack(new ai.djl.ndarray.NDList(passKeys), 3); // (R, nh, L, P, hd)
-            NDArray vd = NDArrays.stack(new ai.djl.ndarray.NDList(passValues), 3);
-            NDArray diagScores = Ops.div(q.expandDims(3).mul(kd).sum(new int[] {4}), scale)
-                    .add(ownMask); // (R, nh, L, P); a pad position's own chain is hidden
-            NDArray probs = NDArrays.concat(new ai.djl.ndarray.NDList(realScores, diagScores), 3).softmax(-1);
-            NDArray pReal = probs.get(":, :, :, 0:" + len);
-            NDArray pDiag = probs.get(":, :, :, " + len + ":");
-            NDArray ctx = pReal.matMul(vr).add(pDiag.expandDims(-1).mul(vd).sum(new int[] {3}));
-            Shape s = ctx.getShape();
-            NDArray merged = ctx.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
-            return new NDArray[] {merged, k, v};
-        });
+        DecoderOutput out = blocks.layers(inputEmbeds, positionIds.toType(DataType.INT64, false),
+                blocks.diagonal(cache, realMask, ownMask, len));
         List<KvCache> passes = new ArrayList<>(cache.passes());
         passes.add(out.cache());
         return new ThoughtPassOutput(out.hidden(), new ThoughtCache(cache.real(), passes));
@@ -496,127 +393,6 @@ public final class CausalDecoder implements AutoCloseable {
                     + " (the model's max positions), were " + minPos + ".." + maxPos
                     + ": the sequence plus thoughts is longer than the model's context");
         }
-    }
-
-    /** Attention of one layer given its queries and new keys/values: returns {context, keys to keep, values}. */
-    @FunctionalInterface
-    private interface Attend {
-        NDArray[] apply(int layer, NDArray q, NDArray k, NDArray v);
-    }
-
-    private Attend dense(NDArray mask, KvCache past) {
-        int groups = config.heads() / config.kvHeads();
-        return (i, q, k, v) -> {
-            if (past != null) {
-                k = NDArrays.concat(new ai.djl.ndarray.NDList(past.keys().get(i), k), 2);
-                v = NDArrays.concat(new ai.djl.ndarray.NDList(past.values().get(i), v), 2);
-            }
-            return new NDArray[] {attention(q, repeatKv(k, groups), repeatKv(v, groups), mask), k, v};
-        };
-    }
-
-    private NDArray[] gpt2Block(int i, NDArray x, Attend attend) {
-        String p = "transformer.h." + i + ".";
-        long b = x.getShape().get(0);
-        long l = x.getShape().get(1);
-        int h = config.hiddenSize();
-        int nh = config.heads();
-        int hd = config.headDim();
-        NDArray a = layerNorm(x, p + "ln_1.");
-        NDArray qkv = a.matMul(weight(p + "attn.c_attn.weight")).add(weight(p + "attn.c_attn.bias"));
-        NDArray q = qkv.get(":, :, 0:" + h).reshape(b, l, nh, hd).transpose(0, 2, 1, 3);
-        NDArray k = qkv.get(":, :, " + h + ":" + 2 * h).reshape(b, l, nh, hd).transpose(0, 2, 1, 3);
-        NDArray v = qkv.get(":, :, " + 2 * h + ":").reshape(b, l, nh, hd).transpose(0, 2, 1, 3);
-        NDArray[] ctx = attend.apply(i, q, k, v);
-        NDArray attn = ctx[0].matMul(weight(p + "attn.c_proj.weight")).add(weight(p + "attn.c_proj.bias"));
-        NDArray x1 = x.add(attn);
-        NDArray f = layerNorm(x1, p + "ln_2.").matMul(weight(p + "mlp.c_fc.weight")).add(weight(p + "mlp.c_fc.bias"));
-        f = geluTanh(f).matMul(weight(p + "mlp.c_proj.weight")).add(weight(p + "mlp.c_proj.bias"));
-        return new NDArray[] {x1.add(f), ctx[1], ctx[2]};
-    }
-
-    private NDArray[] llamaBlock(int i, NDArray x, Attend attend, NDArray cos, NDArray sin) {
-        String p = "model.layers." + i + ".";
-        long b = x.getShape().get(0);
-        long l = x.getShape().get(1);
-        int nh = config.heads();
-        int nkv = config.kvHeads();
-        int hd = config.headDim();
-        NDArray a = rmsNorm(x, p + "input_layernorm.weight");
-        NDArray q = linear(a, p + "self_attn.q_proj", config.attentionBias()).reshape(b, l, nh, hd)
-                .transpose(0, 2, 1, 3);
-        NDArray k = linear(a, p + "self_attn.k_proj", config.attentionBias()).reshape(b, l, nkv, hd)
-                .transpose(0, 2, 1, 3);
-        NDArray v = linear(a, p + "self_attn.v_proj", config.attentionBias()).reshape(b, l, nkv, hd)
-                .transpose(0, 2, 1, 3);
-        q = Rope.apply(q, cos, sin);
-        k = Rope.apply(k, cos, sin);
-        NDArray[] ctx = attend.apply(i, q, k, v);
-        NDArray attn = linear(ctx[0], p + "self_attn.o_proj", false);
-        NDArray x1 = x.add(attn);
-        NDArray n = rmsNorm(x1, p + "post_attention_layernorm.weight");
-        NDArray gate = linear(n, p + "mlp.gate_proj", false);
-        NDArray up = linear(n, p + "mlp.up_proj", false);
-        NDArray act = gate.mul(sigmoid(gate)).mul(up);
-        return new NDArray[] {x1.add(linear(act, p + "mlp.down_proj", false)), ctx[1], ctx[2]};
-    }
-
-    /** Scaled dot-product attention; q (b, nh, l, hd), k and v (b, nh, K, hd), mask (b, 1, l, K). */
-    private static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        long b = q.getShape().get(0);
-        long nh = q.getShape().get(1);
-        long l = q.getShape().get(2);
-        long hd = q.getShape().get(3);
-        NDArray scores = Ops.div(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(hd)).add(mask);
-        NDArray probs = scores.softmax(-1);
-        return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, nh * hd);
-    }
-
-    private static NDArray repeatKv(NDArray kv, int groups) {
-        if (groups == 1) {
-            return kv;
-        }
-        Shape s = kv.getShape();
-        return kv.expandDims(2).repeat(2, groups).reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
-    }
-
-    private NDArray linear(NDArray x, String name, boolean bias) {
-        NDArray y = x.matMul(local(weight(name + ".weight").transpose(), x.getManager()));
-        return bias ? y.add(weight(name + ".bias")) : y;
-    }
-
-    private NDArray layerNorm(NDArray x, String p) {
-        // torch's fused layer_norm: one kernel and one autograd node each way instead of seven element-wise ops.
-        PtNDArray out = JniUtils.layerNorm((PtNDArray) x, new Shape(config.hiddenSize()),
-                (PtNDArray) weight(p + "weight"), (PtNDArray) weight(p + "bias"), config.normEps());
-        return local(out, x.getManager());
-    }
-
-    private NDArray rmsNorm(NDArray x, String name) {
-        NDArray ms = x.square().mean(new int[] {-1}, true);
-        return x.div(Ops.add(ms, config.normEps()).sqrt()).mul(weight(name));
-    }
-
-    private static NDArray geluTanh(NDArray x) {
-        // GPT-2's "gelu_new": 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        NDArray inner = Ops.mul(x.add(Ops.mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2.0 / Math.PI));
-        return Ops.mul(x.mul(Ops.add(inner.tanh(), 1)), 0.5);
-    }
-
-    private static NDArray sigmoid(NDArray x) {
-        return ai.djl.nn.Activation.sigmoid(x);
-    }
-
-    /** Rows of a (rows, H) table for integer ids of any shape, via torch's embedding op (sums gradients of repeats). */
-    private static NDArray lookup(NDArray table, NDArray ids) {
-        PtNDArray idx = (PtNDArray) ids.toType(DataType.INT64, false);
-        return local(JniUtils.embedding(idx, (PtNDArray) table, false), ids.getManager());
-    }
-
-    /** Moves an array a weight operation created into the caller's manager, so closing that manager frees it. */
-    private static NDArray local(NDArray created, NDManager scope) {
-        created.attach(scope);
-        return created;
     }
 
     private void checkIds(NDArray ids) {

@@ -1,13 +1,12 @@
 package dev.quietstar.djl.model;
 
-import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.core.checkpoint.DecoderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,20 +34,7 @@ public final class HuggingFaceModels {
      * @throws IllegalArgumentException when the file is missing, malformed, or lacks a required field
      */
     public static DecoderConfig readConfig(Path folder) {
-        Path file = folder.resolve("config.json");
-        JsonNode node;
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model folder " + folder + " has no config.json");
-        }
-        try {
-            node = JSON.readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES, "config.json"));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed config.json in " + folder + ": " + e.getMessage(), e);
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("config.json in " + folder + " must hold a JSON object");
-        }
-        return DecoderConfig.fromHuggingFace(node);
+        return new DecoderConfig(DecoderSpec.read(folder));
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.quietstar.core.checkpoint.DecoderSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,8 +29,8 @@ public final class TinyFixtures {
 
     /** The Qwen2-style fixture: grouped-query attention, qkv bias, untied lm_head. */
     static DecoderConfig qwen2() {
-        return new DecoderConfig(Architecture.LLAMA, "qwen2", 64, 16, 2, 4, 2, 4, 40, 32, 10000.0, 1e-6, false,
-                true);
+        return new DecoderConfig(new DecoderSpec(true, "qwen2", 64, 16, 2, 4, 2, 4, 40, 32, 10000.0, 1e-6, false,
+                true));
     }
 
     /**

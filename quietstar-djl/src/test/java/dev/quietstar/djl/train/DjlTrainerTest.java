@@ -11,7 +11,6 @@ import dev.quietstar.api.TrainingListener;
 import dev.quietstar.api.TrainingReport;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.TrainingConfig;
-import dev.quietstar.core.data.ArithmeticCorpus;
 import dev.quietstar.core.data.DatasetException;
 import dev.quietstar.core.data.TextDatasets;
 import dev.quietstar.core.text.ByteTokenizer;
@@ -24,7 +23,9 @@ import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,9 +44,22 @@ public class DjlTrainerTest {
         DjlEngines.pytorch();
     }
 
+    /**
+     * 200 seeded arithmetic documents ({@code Q: 47+385=?\nA: 432}, some products, some with the column sums
+     * written out first), made here because the demo corpora live in the examples module.
+     */
     public static Dataset corpus() {
-        return ArithmeticCorpus.builder().optSeed(3).optTrainDocuments(200).optHeldOutProblems(10).build()
-                .trainDataset();
+        SplittableRandom rng = new SplittableRandom(3);
+        List<String> docs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            int a = rng.nextInt(10, 1000);
+            int b = rng.nextInt(2, 100);
+            boolean product = rng.nextInt(3) == 0;
+            String worked = rng.nextBoolean() && !product ? "[" + (a / 10 + b / 10) + "," + (a % 10 + b % 10) + "]"
+                    : "";
+            docs.add("Q: " + a + (product ? "*" : "+") + b + "=?\nA: " + worked + (product ? a * b : a + b) + "\n");
+        }
+        return TextDatasets.fromStrings("arithmetic(seed=3, 200 documents)", docs);
     }
 
     static QuietStarModel tinyModel(QuietStarConfig config) {

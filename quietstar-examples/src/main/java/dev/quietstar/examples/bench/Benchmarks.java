@@ -1,12 +1,15 @@
 package dev.quietstar.examples.bench;
 
+import static dev.quietstar.examples.bench.Figures.figure;
+import static dev.quietstar.examples.bench.Figures.ratio;
+import static dev.quietstar.examples.bench.Figures.row;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.ModelSource;
@@ -18,7 +21,6 @@ import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
-import dev.quietstar.core.data.ArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
@@ -29,17 +31,17 @@ import dev.quietstar.djl.infer.NoGradScope;
 import dev.quietstar.djl.infer.ThoughtBranch;
 import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.DecoderOutput;
-import dev.quietstar.djl.model.Masks;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import dev.quietstar.djl.train.DjlTrainerFactory;
+import dev.quietstar.examples.data.ArithmeticCorpus;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import dev.quietstar.examples.demo.QuietStarDemo;
 import dev.quietstar.examples.demo.ShippedModels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +50,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The benchmark figures of {@code quietstar bench} (DESIGN section 5), each a set of measured rows and the ratios
@@ -206,49 +207,6 @@ public final class Benchmarks {
         return figure;
     }
 
-    private static Map<String, Object> figure(String id, String title, String description) {
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("id", id);
-        f.put("title", title);
-        f.put("description", description);
-        f.put("rows", new ArrayList<Map<String, Object>>());
-        f.put("ratios", new ArrayList<Map<String, Object>>());
-        return f;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void row(Map<String, Object> figure, String label, String metric, String unit, Stats stats,
-            Map<String, Object> extra) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("case", label);
-        r.put("metric", metric);
-        r.put("unit", unit);
-        r.put("stats", stats);
-        if (extra != null) {
-            r.putAll(extra);
-        }
-        ((List<Map<String, Object>>) figure.get("rows")).add(r);
-    }
-
-    /**
-     * Adds a ratio of two medians with its target.
-     *
-     * @param target the goal, NaN when there is none
-     * @param higherIsBetter whether the ratio must reach the target from below
-     */
-    @SuppressWarnings("unchecked")
-    private static void ratio(Map<String, Object> figure, String name, double value, double target,
-            boolean higherIsBetter, String targetText) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("name", name);
-        r.put("value", value);
-        if (!Double.isNaN(target)) {
-            r.put("target", targetText);
-            r.put("reached", higherIsBetter ? value >= target : value <= target);
-        }
-        ((List<Map<String, Object>>) figure.get("ratios")).add(r);
-    }
-
     // ---- figure 1 -------------------------------------------------------------------------------------------
 
     private Map<String, Object> trainingStep() {
@@ -260,9 +218,10 @@ public final class Benchmarks {
         for (int len : lengths) {
             Map<String, Double> median = new LinkedHashMap<>();
             for (String layout : List.of("DENSE", "DIAGONAL")) {
-                JsonNode r = worker(layout, len);
-                double[] seconds = doubles(r.get("stepSeconds"));
-                double[] rates = doubles(r.get("thoughtTokensPerSecond"));
+                JsonNode r = TrainStepWorker.launch(layout, len, options.warmup(), options.runs(),
+                        work.resolve("train-" + layout.toLowerCase(Locale.ROOT) + "-" + len));
+                double[] seconds = TrainStepWorker.doubles(r.get("stepSeconds"));
+                double[] rates = TrainStepWorker.doubles(r.get("thoughtTokensPerSecond"));
                 long rss = r.get("peakRssBytes").asLong();
                 String label = ("DENSE".equals(layout) ? "dense mask" : "element-wise diagonal") + ", L " + len;
                 Stats s = Stats.of(seconds);
@@ -280,51 +239,6 @@ public final class Benchmarks {
                     Double.NaN, true, null);
         }
         return f;
-    }
-
-    private JsonNode worker(String layout, int len) {
-        Path dir = work.resolve("train-" + layout.toLowerCase(Locale.ROOT) + "-" + len);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx2g");
-        System.getProperties().forEach((k, v) -> {
-            String key = k.toString();
-            if (key.startsWith("ai.djl") || key.startsWith("DJL") || key.startsWith("ENGINE")) {
-                cmd.add("-D" + key + "=" + v);
-            }
-        });
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(TrainStepWorker.class.getName());
-        cmd.add(layout);
-        cmd.add(String.valueOf(len));
-        cmd.add(String.valueOf(options.warmup()));
-        cmd.add(String.valueOf(options.runs()));
-        cmd.add(dir.toString());
-        try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new IllegalStateException("the training-step worker (" + layout + ", L " + len + ") failed "
-                        + "with exit code " + p.exitValue() + "; run it by hand to see why: " + String.join(" ", cmd));
-            }
-            String json = stdout.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow(() ->
-                    new IllegalStateException("the training-step worker printed no result: " + stdout));
-            return new ObjectMapper().readTree(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run the training-step worker", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the training-step worker ran", e);
-        }
-    }
-
-    private static double[] doubles(JsonNode array) {
-        double[] v = new double[array.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = array.get(i).asDouble();
-        }
-        return v;
     }
 
     // ---- figure 2 -------------------------------------------------------------------------------------------
@@ -414,7 +328,7 @@ public final class Benchmarks {
                         cachedTokens[0] = reasoner.generate(prompt, opts).tokenIds());
                 List<Integer>[] recomputed = new List[1];
                 Stats recompute = Stats.time(1, Math.max(3, options.runs() / 2), () ->
-                        recomputed[0] = recomputeGeneration(model, prompt, newTokens));
+                        recomputed[0] = RecomputeGeneration.generate(model, prompt, newTokens));
                 row(f, "cached, context " + ctx, "throughput", "tokens/s", cached.inverse(newTokens),
                         Map.of("sameTokensAsRecompute", cachedTokens[0].equals(recomputed[0])));
                 row(f, "recompute, context " + ctx, "throughput", "tokens/s", recompute.inverse(newTokens), null);
@@ -424,53 +338,6 @@ public final class Benchmarks {
             }
         }
         return f;
-    }
-
-    /**
-     * Think-then-talk generation without any cache: every decoder call runs over the whole sequence so far
-     * (base pass, then the prefix plus the thought for every thought token and for the end token), greedy
-     * thoughts and output. This is the baseline of figure 3, not a way to generate.
-     */
-    @SuppressWarnings("try")
-    static List<Integer> recomputeGeneration(QuietStarModel model, String prompt, int newTokens) {
-        CausalDecoder d = model.decoder();
-        int n = model.config().thoughtLength();
-        long start = model.metaTokens().startId();
-        long end = model.metaTokens().endId();
-        List<Long> seq = new ArrayList<>();
-        for (int id : model.tokenizer().withDocumentStart(model.tokenizer().encode(prompt))) {
-            seq.add((long) id);
-        }
-        List<Integer> generated = new ArrayList<>();
-        try (NoGradScope ignored = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
-            NDArray metaMask = model.metaTokenLogitMask(m);
-            for (int t = 0; t < newTokens; t++) {
-                NDArray base = lastHidden(model, m, seq);
-                List<Long> branch = new ArrayList<>(seq);
-                branch.add(start);
-                for (int k = 0; k < n; k++) {
-                    NDArray h = lastHidden(model, m, branch);
-                    branch.add(d.logits(h).add(metaMask).argMax(-1).getLong());
-                }
-                branch.add(end);
-                NDArray after = lastHidden(model, m, branch);
-                NDArray w = model.mixingHead().weight(base, after);
-                NDArray logits = d.logits(model.mixingHead().mix(base, after, w)).add(metaMask);
-                int token = (int) logits.argMax(-1).getLong();
-                generated.add(token);
-                seq.add((long) token);
-            }
-        }
-        return generated;
-    }
-
-    private static NDArray lastHidden(QuietStarModel model, NDManager m, List<Long> tokens) {
-        int len = tokens.size();
-        NDArray ids = m.create(tokens.stream().mapToLong(Long::longValue).toArray(), new Shape(1, len));
-        NDArray pos = m.arange(0, len).toType(DataType.INT64, false).reshape(1, len);
-        NDArray hidden = model.decoder().forward(model.inputEmbeddings(ids), pos, Masks.causal(m, 1, len, 0), null)
-                .hidden();
-        return hidden.get(":, -1:, :");
     }
 
     // ---- figure 4 -------------------------------------------------------------------------------------------
@@ -557,7 +424,7 @@ public final class Benchmarks {
                 "AnswerEvaluator on held-out arithmetic problems with the demo's base checkpoint: answer NLL with "
                         + "the cached thought branch, token accuracy and greedy exact-match generation, batch 8.");
         int count = options.quick() ? 8 : 32;
-        List<EvalExample> examples = QuietStarDemo.heldOutExamples(dev.quietstar.core.data.ColumnArithmeticCorpus.builder()
+        List<EvalExample> examples = QuietStarDemo.heldOutExamples(ColumnArithmeticCorpus.builder()
                 .optSeed(9).optPretrainDocuments(10).optContinuedDocuments(0).optHeldOutProblems(count).build(), count);
         try (QuietStarModel model = QuietStarModel.load(demoBase, Device.cpu())) {
             AnswerEvaluator evaluator = AnswerEvaluator.builder(dev.quietstar.djl.infer.DjlReasoner.wrap(model)).optSeed(1).build();

@@ -1,13 +1,13 @@
 package dev.quietstar.examples.bench;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TrainingListener;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.TrainingConfig;
-import dev.quietstar.core.data.ArithmeticCorpus;
 import dev.quietstar.core.data.TextDatasets;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
@@ -15,17 +15,22 @@ import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
 import dev.quietstar.djl.train.DjlTrainer;
 import dev.quietstar.djl.train.DjlTrainerFactory;
+import dev.quietstar.examples.data.ArithmeticCorpus;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Figure 1 in a process of its own, so that its peak resident memory is its own: full Quiet-STaR training steps
  * (forward, backward, gradient clip, AdamW) of the benchmark model at one sequence length and attention layout.
+ * {@link #launch} starts it from the benchmark run and reads its result.
  *
  * <p>Arguments: {@code DENSE|DIAGONAL L warmupSteps measuredSteps outputDir}. Prints one JSON object: the seconds
  * of every measured step, thought tokens per second of every measured step, and the peak resident set size.
@@ -108,5 +113,60 @@ public final class TrainStepWorker {
             return -1;
         }
         return -1;
+    }
+
+    /**
+     * Runs this worker in a child JVM with the current class path and DJL settings and returns what it printed.
+     *
+     * @param layout {@code DENSE} or {@code DIAGONAL}
+     * @param len L
+     * @param warmup unmeasured steps
+     * @param runs measured steps
+     * @param dir the worker's output folder
+     * @return the worker's JSON result
+     */
+    static JsonNode launch(String layout, int len, int warmup, int runs, Path dir) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx2g");
+        System.getProperties().forEach((k, v) -> {
+            String key = k.toString();
+            if (key.startsWith("ai.djl") || key.startsWith("DJL") || key.startsWith("ENGINE")) {
+                cmd.add("-D" + key + "=" + v);
+            }
+        });
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(TrainStepWorker.class.getName());
+        cmd.add(layout);
+        cmd.add(String.valueOf(len));
+        cmd.add(String.valueOf(warmup));
+        cmd.add(String.valueOf(runs));
+        cmd.add(dir.toString());
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("the training-step worker (" + layout + ", L " + len + ") failed "
+                        + "with exit code " + p.exitValue() + "; run it by hand to see why: " + String.join(" ", cmd));
+            }
+            String json = stdout.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow(() ->
+                    new IllegalStateException("the training-step worker printed no result: " + stdout));
+            return new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run the training-step worker", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the training-step worker ran", e);
+        }
+    }
+
+    /** The numbers of a JSON array. */
+    static double[] doubles(JsonNode array) {
+        double[] v = new double[array.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = array.get(i).asDouble();
+        }
+        return v;
     }
 }

@@ -2,7 +2,7 @@ package dev.quietstar.examples.demo;
 
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
-import dev.quietstar.core.data.ColumnArithmeticCorpus;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.eval.AnswerEvaluator;

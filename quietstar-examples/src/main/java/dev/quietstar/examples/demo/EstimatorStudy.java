@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.TrainingReport;
 import dev.quietstar.api.spi.QuietStarBackend;
-import dev.quietstar.core.data.ColumnArithmeticCorpus;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.report.SvgLineChart;
 import java.io.IOException;

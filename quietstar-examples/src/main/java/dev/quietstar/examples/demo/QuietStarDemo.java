@@ -2,7 +2,7 @@ package dev.quietstar.examples.demo;
 
 import dev.quietstar.api.TrainingReport;
 import dev.quietstar.api.spi.QuietStarBackend;
-import dev.quietstar.core.data.ColumnArithmeticCorpus;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

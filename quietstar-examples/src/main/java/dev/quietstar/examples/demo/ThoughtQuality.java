@@ -1,6 +1,6 @@
 package dev.quietstar.examples.demo;
 
-import dev.quietstar.core.data.ColumnArithmeticCorpus;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.core.eval.AnswerEvaluator;

@@ -1,4 +1,4 @@
-package dev.quietstar.djl.model;
+package dev.quietstar.core.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,7 +22,7 @@ import net.jqwik.api.constraints.Size;
 
 /**
  * Property-based fuzzing of the safetensors header reader ({@link SafetensorsHeader}) and the shard index check
- * ({@link Safetensors#shardsOf}): whatever the bytes, the reader either returns a header whose every range lies in
+ * ({@link SafetensorsReader#shardsOf}): whatever the bytes, the reader either returns a header whose every range lies in
  * the data section without overlap and matches its shape and dtype, or throws an {@link IllegalArgumentException}
  * naming the file; nothing else escapes, and nothing is allocated from an unchecked length.
  */
@@ -159,7 +159,7 @@ class SafetensorsHeaderFuzzTest {
         String index = "{\"weight_map\": {\"w\": " + new com.fasterxml.jackson.databind.ObjectMapper()
                 .writeValueAsString(shard) + "}}";
         try {
-            List<Path> files = Safetensors.shardsOf(folder, index, folder.resolve("model.safetensors.index.json"));
+            List<Path> files = SafetensorsReader.shardsOf(folder, index, folder.resolve("model.safetensors.index.json"));
             assertThat(files).allSatisfy(p -> assertThat(p.getParent()).isEqualTo(folder.normalize()));
             assertThat(files).allSatisfy(p -> assertThat(p.getFileName().toString()).endsWith(".safetensors"));
         } catch (IllegalArgumentException e) {
@@ -189,7 +189,7 @@ class SafetensorsHeaderFuzzTest {
         }
         String file;
         try {
-            file = Safetensors.validate(p).tensors().size() + " tensors";
+            file = SafetensorsReader.validate(p).tensors().size() + " tensors";
         } catch (IllegalArgumentException e) {
             file = e.getMessage();
         }

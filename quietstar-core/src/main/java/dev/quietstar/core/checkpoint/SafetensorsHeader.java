@@ -1,9 +1,10 @@
-package dev.quietstar.djl.model;
+package dev.quietstar.core.checkpoint;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +20,8 @@ import java.util.Map;
 
 /**
  * The checked header of a safetensors file: every tensor's name, dtype, shape and byte range, verified against the
- * file before anything large is allocated.
+ * file before anything large is allocated. This is the library's one safetensors header parser: every reader (core's
+ * {@link SafetensorsReader}, and through it every backend) goes through it.
  *
  * <p>The format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length N, N bytes of
  * UTF-8 JSON mapping tensor names to {@code {"dtype", "shape", "data_offsets": [begin, end]}} (plus an optional
@@ -96,11 +98,11 @@ public record SafetensorsHeader(List<Entry> tensors, long dataBytes) {
         long size = ch.size();
         long headerLen = headerLength(size, source, () -> {
             ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, b, 0);
+            BoundedFiles.readFully(ch, b, 0);
             return b.getLong(0);
         });
         ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-        readFully(ch, header, 8);
+        BoundedFiles.readFully(ch, header, 8);
         return parseJson(header.array(), size - 8 - headerLen, source);
     }
 
@@ -142,17 +144,6 @@ public record SafetensorsHeader(List<Entry> tensors, long dataBytes) {
                     + MAX_HEADER_BYTES + ")");
         }
         return headerLen;
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        long pos = position;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, pos);
-            if (n < 0) {
-                throw new IOException("unexpected end of file at byte " + pos);
-            }
-            pos += n;
-        }
     }
 
     private static SafetensorsHeader parseJson(byte[] headerBytes, long data, String source) {

@@ -1,4 +1,4 @@
-package dev.quietstar.core.data;
+package dev.quietstar.examples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -120,11 +120,11 @@ class ArithmeticCorpusTest {
 
     @Test
     void scratchpadsMatchTheDocumentedExamples() {
-        assertThat(ArithmeticCorpus.additionScratchpad(4821, 397)).isEqualTo("5,12,11,8");
-        assertThat(ArithmeticCorpus.additionScratchpad(999, 1)).isEqualTo("10,10,10");
-        assertThat(ArithmeticCorpus.multiplicationScratchpad(347, 26)).isEqualTo("2082+6940");
-        assertThat(ArithmeticCorpus.multiplicationScratchpad(347, 6)).isEqualTo("1800+240+42");
-        assertThat(ArithmeticCorpus.multiplicationScratchpad(305, 40)).isEqualTo("0+12200");
+        assertThat(ArithmeticProblems.additionScratchpad(4821, 397)).isEqualTo("5,12,11,8");
+        assertThat(ArithmeticProblems.additionScratchpad(999, 1)).isEqualTo("10,10,10");
+        assertThat(ArithmeticProblems.multiplicationScratchpad(347, 26)).isEqualTo("2082+6940");
+        assertThat(ArithmeticProblems.multiplicationScratchpad(347, 6)).isEqualTo("1800+240+42");
+        assertThat(ArithmeticProblems.multiplicationScratchpad(305, 40)).isEqualTo("0+12200");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.quietstar.core.data;
+package dev.quietstar.examples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,8 @@
-package dev.quietstar.core.data;
+package dev.quietstar.examples.data;
 
 import dev.quietstar.api.Dataset;
+import dev.quietstar.core.data.DatasetException;
+import dev.quietstar.core.data.TextDatasets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.quietstar.djl.model;
+package dev.quietstar.core.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +31,7 @@ class SafetensorsHostileFilesTest {
     @Test
     void offsetsPastTheEndAreRejected() throws IOException {
         Path f = write("past.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8);
-        assertThatThrownBy(() -> Safetensors.validate(f)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> SafetensorsReader.validate(f)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(f.toString()).hasMessageContaining("truncated: tensor 'w'");
     }
 
@@ -39,7 +39,7 @@ class SafetensorsHostileFilesTest {
     void overlappingRangesAreRejected() throws IOException {
         Path f = write("overlap.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
-        assertThatThrownBy(() -> Safetensors.validate(f)).hasMessageContaining(f.toString())
+        assertThatThrownBy(() -> SafetensorsReader.validate(f)).hasMessageContaining(f.toString())
                 .hasMessageContaining("overlap");
     }
 
@@ -47,27 +47,27 @@ class SafetensorsHostileFilesTest {
     void aShapeClaimingTenToTheTwelveElementsIsRejected() throws IOException {
         Path f = write("huge.safetensors",
                 "{\"w\":{\"dtype\":\"F32\",\"shape\":[1000000,1000000],\"data_offsets\":[0,8]}}", 8);
-        assertThatThrownBy(() -> Safetensors.validate(f)).hasMessageContaining(f.toString())
+        assertThatThrownBy(() -> SafetensorsReader.validate(f)).hasMessageContaining(f.toString())
                 .hasMessageContaining("4000000000000 bytes");
         Path g = write("overflow.safetensors",
                 "{\"w\":{\"dtype\":\"F64\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", 8);
-        assertThatThrownBy(() -> Safetensors.validate(g)).hasMessageContaining("more than 2^63");
+        assertThatThrownBy(() -> SafetensorsReader.validate(g)).hasMessageContaining("more than 2^63");
     }
 
     @Test
     void aHeaderLengthOfTwoToTheSixtyIsRejectedBeforeAllocating() throws IOException {
         Path f = write("len.safetensors", 1L << 60, "{}", 0);
-        assertThatThrownBy(() -> Safetensors.validate(f)).hasMessageContaining(f.toString())
+        assertThatThrownBy(() -> SafetensorsReader.validate(f)).hasMessageContaining(f.toString())
                 .hasMessageContaining("corrupt header length 1152921504606846976");
         Path g = write("neg.safetensors", -5L, "{}", 0);
-        assertThatThrownBy(() -> Safetensors.validate(g)).hasMessageContaining("corrupt header length");
+        assertThatThrownBy(() -> SafetensorsReader.validate(g)).hasMessageContaining("corrupt header length");
     }
 
     @Test
     void anUnknownDtypeIsRejected() throws IOException {
         Path f = write("dtype.safetensors", "{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[4],\"data_offsets\":[0,4]}}",
                 4);
-        assertThatThrownBy(() -> Safetensors.validate(f)).hasMessageContaining(f.toString())
+        assertThatThrownBy(() -> SafetensorsReader.validate(f)).hasMessageContaining(f.toString())
                 .hasMessageContaining("dtype 'F8_E4M3', which is not supported");
     }
 
@@ -75,13 +75,13 @@ class SafetensorsHostileFilesTest {
     void duplicateNamesHolesAndBadJsonAreRejected() throws IOException {
         Path dup = write("dup.safetensors", "{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
                 + "\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", 2);
-        assertThatThrownBy(() -> Safetensors.validate(dup)).hasMessageContaining("Duplicate field 'w'");
+        assertThatThrownBy(() -> SafetensorsReader.validate(dup)).hasMessageContaining("Duplicate field 'w'");
         Path hole = write("hole.safetensors", "{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", 2);
-        assertThatThrownBy(() -> Safetensors.validate(hole)).hasMessageContaining("belong to no tensor");
+        assertThatThrownBy(() -> SafetensorsReader.validate(hole)).hasMessageContaining("belong to no tensor");
         Path bad = write("bad.safetensors", "{\"w\":", 0);
-        assertThatThrownBy(() -> Safetensors.validate(bad)).hasMessageContaining("corrupt header");
+        assertThatThrownBy(() -> SafetensorsReader.validate(bad)).hasMessageContaining("corrupt header");
         Path tiny = Files.write(dir.resolve("tiny.safetensors"), new byte[3]);
-        assertThatThrownBy(() -> Safetensors.validate(tiny)).hasMessageContaining("truncated: 3 bytes");
+        assertThatThrownBy(() -> SafetensorsReader.validate(tiny)).hasMessageContaining("truncated: 3 bytes");
     }
 
     @Test
@@ -91,14 +91,14 @@ class SafetensorsHostileFilesTest {
         for (String shard : new String[] {"../outside.safetensors", "/etc/passwd", "sub/x.safetensors",
             "..\\\\x.safetensors", "notes.txt"}) {
             Files.writeString(index, "{\"weight_map\": {\"w\": \"" + shard + "\"}}");
-            assertThatThrownBy(() -> Safetensors.readFolder(null, model))
+            assertThatThrownBy(() -> SafetensorsReader.readFolder(model))
                     .as(shard).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(index.toString()).hasMessageContaining("names shard");
         }
         Path outside = Files.write(dir.resolve("outside.safetensors"), new byte[16]);
         Files.createSymbolicLink(model.resolve("link.safetensors"), outside);
         Files.writeString(index, "{\"weight_map\": {\"w\": \"link.safetensors\"}}");
-        assertThatThrownBy(() -> Safetensors.readFolder(null, model))
+        assertThatThrownBy(() -> SafetensorsReader.readFolder(model))
                 .hasMessageContaining("a link to a file outside");
     }
 
@@ -110,7 +110,7 @@ class SafetensorsHostileFilesTest {
                 java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {'{'}), dev.quietstar.core.io.BoundedFiles.MAX_METADATA_BYTES);
         }
-        assertThatThrownBy(() -> Safetensors.readFolder(null, model)).hasMessageContaining(index.toString())
+        assertThatThrownBy(() -> SafetensorsReader.readFolder(model)).hasMessageContaining(index.toString())
                 .hasMessageContaining("more than the " + dev.quietstar.core.io.BoundedFiles.MAX_METADATA_BYTES);
     }
 }
