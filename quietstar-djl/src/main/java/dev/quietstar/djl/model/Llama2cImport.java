@@ -6,19 +6,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.quietstar.core.io.AtomicFolder;
 import dev.quietstar.core.llama2c.Llama2cCheckpoint;
-import dev.quietstar.core.llama2c.Llama2cHeader;
 import dev.quietstar.core.llama2c.Llama2cVocabulary;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Brings llama2.c checkpoints into the DJL backend: converts a legacy weight file and its tokenizer file into a
- * standard HuggingFace Llama folder, or loads them directly as a decoder and tokenizer.
+ * Brings llama2.c checkpoints into the DJL backend: loads a legacy weight file and its tokenizer file directly as a
+ * decoder and tokenizer, with the same tensors core's {@link dev.quietstar.core.llama2c.Llama2cConverter} writes into
+ * a standard HuggingFace Llama folder.
  *
  * <p>The converted folder holds {@code config.json} (model_type llama, grouped-query heads, RMSNorm epsilon, RoPE
  * theta, tied embeddings, max positions), {@code model.safetensors} in HuggingFace tensor names with the query and
@@ -30,44 +28,6 @@ public final class Llama2cImport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Llama2cImport() {}
-
-    /**
-     * Converts a llama2.c checkpoint into a HuggingFace folder, written atomically.
-     *
-     * @param weights the legacy weight file
-     * @param tokenizer the tokenizer file
-     * @param output the folder to create; it must not exist or be empty
-     * @return the model's header
-     * @throws IllegalArgumentException naming the bad input file or an output folder that already has content
-     * @throws IOException when writing fails; nothing is left at {@code output} then
-     */
-    public static Llama2cHeader convert(Path weights, Path tokenizer, Path output) throws IOException {
-        if (Files.exists(output) && !isEmptyFolder(output)) {
-            throw new IllegalArgumentException("output " + output + " already exists and is not an empty folder; "
-                    + "choose a new folder so nothing is overwritten");
-        }
-        Llama2cCheckpoint checkpoint = Llama2cCheckpoint.read(weights);
-        Llama2cVocabulary vocabulary = Llama2cVocabulary.read(tokenizer, checkpoint.header().vocabSize());
-        byte[] tokenizerJson = JSON.writeValueAsBytes(vocabulary.toTokenizerJson());
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            Map<String, NDArray> arrays = arrays(manager, checkpoint);
-            AtomicFolder.write(output, dir -> {
-                Files.write(dir.resolve("config.json"), JSON.writeValueAsBytes(checkpoint.huggingFaceConfig()));
-                Safetensors.write(dir.resolve("model.safetensors"), arrays);
-                Files.write(dir.resolve("tokenizer.json"), tokenizerJson);
-            });
-        }
-        return checkpoint.header();
-    }
-
-    private static boolean isEmptyFolder(Path p) throws IOException {
-        if (!Files.isDirectory(p)) {
-            return false;
-        }
-        try (var s = Files.list(p)) {
-            return s.findAny().isEmpty();
-        }
-    }
 
     /**
      * Loads a llama2.c weight file as a decoder, with the same tensors a converted folder holds.

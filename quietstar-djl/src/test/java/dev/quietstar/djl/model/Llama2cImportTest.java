@@ -14,6 +14,7 @@ import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.llama2c.Llama2cConverter;
 import dev.quietstar.core.llama2c.Llama2cReference;
 import dev.quietstar.core.llama2c.Stories260K;
 import dev.quietstar.djl.DjlEngines;
@@ -50,7 +51,7 @@ class Llama2cImportTest {
     static void convert() throws IOException {
         DjlEngines.pytorch();
         converted = shared.resolve("s260");
-        Llama2cImport.convert(Stories260K.weights(), Stories260K.tokenizer(), converted);
+        Llama2cConverter.convert(Stories260K.weights(), Stories260K.tokenizer(), converted);
         reference = Llama2cReference.load(Stories260K.weights(), Stories260K.tokenizer());
     }
 
@@ -229,7 +230,7 @@ class Llama2cImportTest {
         Path busy = shared.resolve("busy");
         Files.createDirectories(busy);
         Files.writeString(busy.resolve("keep.txt"), "mine");
-        assertThatThrownBy(() -> Llama2cImport.convert(Stories260K.weights(), Stories260K.tokenizer(), busy))
+        assertThatThrownBy(() -> Llama2cConverter.convert(Stories260K.weights(), Stories260K.tokenizer(), busy))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an empty folder");
         assertThat(Files.readString(busy.resolve("keep.txt"))).isEqualTo("mine");
     }
@@ -240,9 +241,9 @@ class Llama2cImportTest {
         Path truncated = shared.resolve("cut.bin");
         byte[] all = Files.readAllBytes(Stories260K.weights());
         Files.write(truncated, Arrays.copyOf(all, 1000));
-        assertThatThrownBy(() -> Llama2cImport.convert(truncated, Stories260K.tokenizer(), out))
+        assertThatThrownBy(() -> Llama2cConverter.convert(truncated, Stories260K.tokenizer(), out))
                 .hasMessageContaining("truncated");
-        assertThatThrownBy(() -> Llama2cImport.convert(Stories260K.weights(), Stories260K.weights(), out))
+        assertThatThrownBy(() -> Llama2cConverter.convert(Stories260K.weights(), Stories260K.weights(), out))
                 .hasMessageContaining("tokenizer file");
         assertThat(out).doesNotExist();
     }

@@ -1,7 +1,7 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.core.llama2c.Llama2cConverter;
 import dev.quietstar.core.llama2c.Llama2cHeader;
-import dev.quietstar.djl.model.Llama2cImport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ public final class ConvertCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Llama2cHeader h = Llama2cImport.convert(weights, tokenizer, output);
+            Llama2cHeader h = Llama2cConverter.convert(weights, tokenizer, output);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("wrote %s: Llama, %d layers, width %d, %d query / %d key-value heads, MLP %d, vocabulary %d, "
                     + "%d positions, %s embeddings%n", output, h.layers(), h.dim(), h.heads(), h.kvHeads(),

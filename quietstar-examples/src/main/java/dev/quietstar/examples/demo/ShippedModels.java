@@ -1,7 +1,7 @@
 package dev.quietstar.examples.demo;
 
+import dev.quietstar.core.llama2c.Llama2cConverter;
 import dev.quietstar.core.llama2c.Llama2cHeader;
-import dev.quietstar.djl.model.Llama2cImport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,7 +66,7 @@ public final class ShippedModels {
     public static Llama2cHeader stories260K(Path raw, Path hf) {
         stories260KLlama2c(raw);
         try {
-            return Llama2cImport.convert(raw.resolve("stories260K.bin"), raw.resolve("tok512.bin"), hf);
+            return Llama2cConverter.convert(raw.resolve("stories260K.bin"), raw.resolve("tok512.bin"), hf);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + hf, e);
         }
