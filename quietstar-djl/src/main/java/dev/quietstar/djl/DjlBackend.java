@@ -18,6 +18,7 @@ import dev.quietstar.core.inject.GuiceBackend;
 import dev.quietstar.djl.thought.BestOfRewardEstimator;
 import dev.quietstar.djl.thought.LeaveOneOutRewardEstimator;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
+import dev.quietstar.djl.train.DjlComponents;
 import dev.quietstar.djl.train.DjlTrainerFactory;
 import dev.quietstar.djl.infer.DjlReasoner;
 import java.nio.file.Path;
@@ -78,6 +79,18 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
     @Override
     public Trainer newTrainer(TrainingSetup setup) {
         return Guice.createInjector(module(setup.config())).getInstance(DjlTrainerFactory.class).create(setup);
+    }
+
+    /**
+     * Creates a trainer that runs given Quiet-STaR components instead of the defaults (a null field keeps the
+     * default: see {@link DjlComponents}).
+     *
+     * @param setup the model source, configuration and output folder
+     * @param components the thought generator, mixing head and reward estimator
+     * @return the trainer, already resumed when the source is a resumable checkpoint
+     */
+    public Trainer newTrainer(TrainingSetup setup, DjlComponents components) {
+        return new DjlTrainerFactory(components).create(setup);
     }
 
     /** {@inheritDoc} */
