@@ -306,32 +306,7 @@ public final class QuietStarModel implements AutoCloseable {
      * @throws IOException when writing fails
      */
     public void writeTo(Path tmp, QuietStarConfig savedConfig) throws IOException {
-        Map<String, NDArray> quietstar = new LinkedHashMap<>();
-        try (NDManager scope = manager.newSubManager()) {
-            quietstar.put(MetaTokens.START_NAME, metaTokens.startEmbedding(scope));
-            quietstar.put(MetaTokens.END_NAME, metaTokens.endEmbedding(scope));
-            mixingHead.parameters().forEach((k, v) -> quietstar.put(k, v.getArray()));
-            HuggingFaceModels.write(decoder, tmp, quietstar);
-        }
-        String type;
-        Map<String, Integer> appended = Map.of();
-        if (tokenizer instanceof ByteTokenizer b) {
-            type = "byte-level";
-            Files.writeString(tmp.resolve("tokenizer.json"), b.toSpecJson());
-        } else if (tokenizer instanceof HfTextTokenizer hf) {
-            type = "huggingface";
-            appended = hf.appended();
-            Files.write(tmp.resolve("tokenizer.json"), hf.json());
-        } else {
-            throw new IOException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
-        }
-        Metadata meta = new Metadata(FORMAT_VERSION, savedConfig, metaTokens.startId(), metaTokens.endId(), true,
-                type, appended);
-        Files.writeString(tmp.resolve("quietstar.json"), JSON.writeValueAsString(meta));
-        ThinkingGate gate = thinkingGate;
-        if (gate != null) {
-            gate.write(tmp);
-        }
+        CheckpointFiles.write(this, thinkingGate, tmp, savedConfig, JSON);
     }
 
     /**
