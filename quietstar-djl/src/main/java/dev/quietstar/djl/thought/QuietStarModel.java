@@ -290,36 +290,23 @@ public final class QuietStarModel implements AutoCloseable {
      */
     public void save(Path folder, QuietStarConfig savedConfig, AtomicFolder.FolderWriter extra) throws IOException {
         AtomicFolder.write(folder, tmp -> {
-            Map<String, NDArray> quietstar = new LinkedHashMap<>();
-            try (NDManager scope = manager.newSubManager()) {
-                quietstar.put(MetaTokens.START_NAME, metaTokens.startEmbedding(scope));
-                quietstar.put(MetaTokens.END_NAME, metaTokens.endEmbedding(scope));
-                mixingHead.parameters().forEach((k, v) -> quietstar.put(k, v.getArray()));
-                HuggingFaceModels.write(decoder, tmp, quietstar);
-            }
-            String type;
-            Map<String, Integer> appended = Map.of();
-            if (tokenizer instanceof ByteTokenizer b) {
-                type = "byte-level";
-                Files.writeString(tmp.resolve("tokenizer.json"), b.toSpecJson());
-            } else if (tokenizer instanceof HfTextTokenizer hf) {
-                type = "huggingface";
-                appended = hf.appended();
-                Files.write(tmp.resolve("tokenizer.json"), hf.json());
-            } else {
-                throw new IOException("cannot save a tokenizer of type " + tokenizer.getClass().getName());
-            }
-            Metadata meta = new Metadata(FORMAT_VERSION, savedConfig, metaTokens.startId(), metaTokens.endId(), true,
-                    type, appended);
-            Files.writeString(tmp.resolve("quietstar.json"), JSON.writeValueAsString(meta));
-            ThinkingGate gate = thinkingGate;
-            if (gate != null) {
-                gate.write(tmp);
-            }
+            writeTo(tmp, savedConfig);
             if (extra != null) {
                 extra.writeTo(tmp);
             }
         });
+    }
+
+    /**
+     * Writes the checkpoint files into a folder directly (not atomically; a trainer wraps this in its own atomic
+     * write).
+     *
+     * @param tmp an existing empty folder
+     * @param savedConfig the configuration to record in {@code quietstar.json}
+     * @throws IOException when writing fails
+     */
+    public void writeTo(Path tmp, QuietStarConfig savedConfig) throws IOException {
+        CheckpointFiles.write(this, thinkingGate, tmp, savedConfig, JSON);
     }
 
     /**

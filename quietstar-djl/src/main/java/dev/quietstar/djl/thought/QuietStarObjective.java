@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import dev.quietstar.api.MixingHead;
 import dev.quietstar.api.RewardEstimate;
 import dev.quietstar.api.RewardEstimator;
 import dev.quietstar.api.ThoughtRollout;
@@ -39,18 +40,33 @@ public final class QuietStarObjective {
     private final QuietStarModel model;
     private final QuietStarConfig config;
     private final RewardEstimator<NDArray> rewards;
+    private final MixingHead<NDArray> head;
 
     /**
-     * Creates the objective.
+     * Creates the objective with the model's own mixing head.
      *
      * @param model the model (lm_head and mixing head)
      * @param config weights, temperatures and shape
      * @param rewards the reward estimator
      */
     public QuietStarObjective(QuietStarModel model, QuietStarConfig config, RewardEstimator<NDArray> rewards) {
-        this.model = model;
-        this.config = config;
-        this.rewards = rewards;
+        this(model, config, rewards, model.mixingHead());
+    }
+
+    /**
+     * Creates the objective with a given mixing head.
+     *
+     * @param model the model (lm_head)
+     * @param config weights, temperatures and shape
+     * @param rewards the reward estimator
+     * @param head the mixing head that weighs base and post-thought hidden states
+     */
+    public QuietStarObjective(QuietStarModel model, QuietStarConfig config, RewardEstimator<NDArray> rewards,
+            MixingHead<NDArray> head) {
+        this.model = java.util.Objects.requireNonNull(model, "model");
+        this.config = java.util.Objects.requireNonNull(config, "config");
+        this.rewards = java.util.Objects.requireNonNull(rewards, "rewards");
+        this.head = java.util.Objects.requireNonNull(head, "head");
     }
 
     /**
@@ -92,8 +108,8 @@ public final class QuietStarObjective {
             long n = len - 1 - s;
             NDArray hb = base.get(":, " + s + ":" + (s + n) + ", :");
             NDArray ht = rollout.talkHidden().get(s).get(":, 0:" + n + ", :");
-            NDArray w = model.mixingHead().weight(hb, ht);
-            NDArray mixed = model.mixingHead().mix(hb, ht, w);
+            NDArray w = head.weight(hb, ht);
+            NDArray mixed = head.mix(hb, ht, w);
             NDArray logp = decoder.logits(mixed).logSoftmax(-1);
             NDArray target = ids.get(":, " + (1 + s) + ":" + (1 + s + n));
             NDArray valid = real.get(":, " + (1 + s) + ":" + (1 + s + n));

@@ -1,9 +1,7 @@
 package dev.quietstar.djl.train;
 
-import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.Dataset;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.RewardEstimator;
@@ -22,20 +20,20 @@ import dev.quietstar.djl.model.HuggingFaceModels;
 import dev.quietstar.djl.model.Llama2cImport;
 import dev.quietstar.djl.thought.QuietStarModel;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Function;
 
 /**
- * Creates {@link DjlTrainer}s with the {@link RewardEstimator} bound in Guice.
+ * Creates {@link DjlTrainer}s with given Quiet-STaR components ({@link DjlComponents}: thought generator, mixing
+ * head, reward estimator).
  *
- * <p>The {@code djl-pytorch} backend binds {@link dev.quietstar.djl.thought.ReinforceRewardEstimator}; a user who
- * wants another estimator overrides that binding ({@code Modules.override(backendModule).with(...)}, or the
- * overrides of {@code QuietStarModule.injector}) and gets this factory from the injector.
+ * <p>Guice builds it through the {@code @Inject} constructor with the {@link RewardEstimator} bound (the
+ * {@code djl-pytorch} backend binds {@link dev.quietstar.djl.thought.ReinforceRewardEstimator}; a user overrides that
+ * binding with {@code Modules.override(backendModule).with(...)} or the overrides of
+ * {@code QuietStarModule.injector}). Code that holds its own components passes them to
+ * {@link #DjlTrainerFactory(DjlComponents)}; every trainer of the factory then runs them on every micro-batch.
  *
  * <p>Model sources: a checkpoint folder (resumed, optimiser state included, when it holds a
  * {@value DjlTrainer#STATE_DIR} folder written with the same seed; otherwise trained from its weights as a fresh
@@ -44,27 +42,56 @@ import org.slf4j.LoggerFactory;
  */
 public final class DjlTrainerFactory {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DjlTrainerFactory.class);
-
-    private final RewardEstimator<NDArray> rewards;
+    private final DjlComponents components;
+    private final Function<QuietStarModel, DjlComponents> perModel;
 
     /**
-     * Creates the factory.
+     * Creates the factory with a reward estimator and the default thought generator and mixing head.
      *
      * @param rewards the reward estimator every trainer of this factory uses
      */
     @Inject
     public DjlTrainerFactory(RewardEstimator<NDArray> rewards) {
-        this.rewards = Objects.requireNonNull(rewards, "rewards");
+        this(DjlComponents.DEFAULTS.withRewardEstimator(Objects.requireNonNull(rewards, "rewards")));
     }
 
     /**
-     * The reward estimator given to the trainers.
+     * Creates the factory with given components; a null field takes the default (see {@link DjlComponents}).
+     *
+     * @param components the components every trainer of this factory uses
+     */
+    public DjlTrainerFactory(DjlComponents components) {
+        this.components = Objects.requireNonNull(components, "components");
+        this.perModel = model -> components;
+    }
+
+    /**
+     * Creates the factory with components built for each model it opens: for components that need the model, such
+     * as a thought generator over its decoder (the Guice wiring of {@link dev.quietstar.djl.DjlBackend} uses this).
+     *
+     * @param perModel builds the components of a trainer from its model; a null field takes the default
+     */
+    public DjlTrainerFactory(Function<QuietStarModel, DjlComponents> perModel) {
+        this.perModel = Objects.requireNonNull(perModel, "perModel");
+        this.components = null;
+    }
+
+    /**
+     * The reward estimator given to the trainers, or null when each trainer takes the one its configuration names.
      *
      * @return the estimator
      */
     public RewardEstimator<NDArray> rewardEstimator() {
-        return rewards;
+        return components == null ? null : components.rewardEstimator();
+    }
+
+    /**
+     * The components given to the trainers, when they do not depend on the model.
+     *
+     * @return the components, or null for a factory that builds them per model
+     */
+    public DjlComponents components() {
+        return components;
     }
 
     /**
@@ -79,11 +106,15 @@ public final class DjlTrainerFactory {
         QuietStarConfig config = setup.config();
         QuietStarModel model = openModel(setup.model(), config, DjlEngines.pytorch().defaultDevice());
         try {
-            DjlTrainer trainer = setup.objective() == dev.quietstar.api.TrainingObjective.NEXT_TOKEN
-                    ? DjlTrainer.nextToken(model, config, setup.outputDir())
-                    : new DjlTrainer(model, config, setup.outputDir(), rewards);
-            if (setup.model() instanceof ModelSource.Checkpoint c) {
-                resumeIfPossible(trainer, c.folder(), config);
+            DjlComponents built = Objects.requireNonNull(perModel.apply(model), "components");
+            DjlTrainer trainer = new DjlTrainer(model, config, setup.outputDir(), setup.objective(), built);
+            try {
+                if (setup.model() instanceof ModelSource.Checkpoint c) {
+                    trainer.resumeIfPossible(c.folder());
+                }
+            } catch (RuntimeException e) {
+                trainer.close();
+                throw e;
             }
             return new ModelOwningTrainer(trainer, model);
         } catch (RuntimeException e) {
@@ -101,7 +132,8 @@ public final class DjlTrainerFactory {
      * @return the trainer
      */
     public DjlTrainer create(QuietStarModel model, QuietStarConfig config, Path outputDir) {
-        return new DjlTrainer(model, config, outputDir, rewards);
+        return new DjlTrainer(model, config, outputDir, dev.quietstar.api.TrainingObjective.QUIET_STAR,
+                Objects.requireNonNull(perModel.apply(model), "components"));
     }
 
     /**
@@ -173,28 +205,6 @@ public final class DjlTrainerFactory {
                         spec.maxPositions(), false)
                 : DecoderConfig.gpt2(spec.vocabSize(), spec.hiddenSize(), spec.layers(), spec.heads(),
                         spec.maxPositions());
-    }
-
-    private static void resumeIfPossible(DjlTrainer trainer, Path folder, QuietStarConfig config) {
-        Path stateFile = folder.resolve(DjlTrainer.STATE_DIR).resolve("state.json");
-        if (!Files.isRegularFile(stateFile)) {
-            LOG.info("checkpoint {} has no training state: training starts at step 0 from its weights", folder);
-            return;
-        }
-        long seed;
-        try {
-            seed = new ObjectMapper().readValue(BoundedFiles.readUtf8(stateFile, BoundedFiles.MAX_METADATA_BYTES,
-                    "training state"), DjlTrainer.State.class).seed();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + stateFile + ": " + e.getMessage(), e);
-        }
-        if (seed != config.training().seed()) {
-            LOG.warn("checkpoint {} was trained with seed {} but the configuration has seed {}: training starts at "
-                    + "step 0 from its weights instead of resuming", folder, seed, config.training().seed());
-            return;
-        }
-        trainer.restore(folder);
-        LOG.info("resumed from {} at step {}", folder, trainer.completedSteps());
     }
 
     /** A trainer that also frees its model when closed. */

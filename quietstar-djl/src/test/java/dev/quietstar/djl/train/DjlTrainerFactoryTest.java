@@ -52,7 +52,7 @@ class DjlTrainerFactoryTest {
         }
     }
 
-    private static dev.quietstar.api.Dataset data() {
+    static dev.quietstar.api.Dataset data() {
         return TextDatasets.fromStrings("test", List.of("12+34=46. The cat sat on the mat.",
                 "7*8=56 and 9*9=81; thinking helps.", "Quiet thoughts before speaking."));
     }

@@ -15,6 +15,7 @@ import dev.quietstar.core.data.DatasetException;
 import dev.quietstar.core.data.TextDatasets;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.train.MetricsJsonlWriter;
+import dev.quietstar.core.train.TrainingDivergedException;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.DecoderConfig;

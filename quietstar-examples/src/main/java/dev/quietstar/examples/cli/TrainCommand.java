@@ -1,35 +1,21 @@
 package dev.quietstar.examples.cli;
 
-import dev.quietstar.core.io.BoundedFiles;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.Dataset;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.StepMetrics;
-import dev.quietstar.api.Trainer;
 import dev.quietstar.api.TrainingReport;
-import dev.quietstar.api.TrainingSetup;
 import dev.quietstar.api.config.QuietStarConfig;
-import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.backend.Backends;
-import dev.quietstar.core.config.ConfigLoader;
-import dev.quietstar.core.data.TextDatasets;
-import dev.quietstar.core.io.Provenance;
 import dev.quietstar.core.train.ProgressListener;
+import dev.quietstar.core.train.TrainingRuns;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -40,15 +26,13 @@ import picocli.CommandLine.Option;
  * out.
  *
  * <p>The starting model is one of a local HuggingFace folder, a checkpoint to resume (optimiser state included), a
- * checkpoint whose weights start a fresh run, or a new tiny random model. The output folder receives
+ * checkpoint whose weights start a fresh run, or a new tiny random model. The command only parses options: the rules
+ * of a run (configuration, resume, weights-only start, provenance) are core's {@link TrainingRuns}. The output folder receives
  * {@code provenance.json}, {@code metrics.jsonl} and {@code checkpoints/step-NNNNNN/}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a model with Quiet-STaR: a config and a data file in, checkpoints out.")
 public final class TrainCommand implements Callable<Integer> {
-
-    /** Folder inside a checkpoint that holds the optimiser state (written by training backends). */
-    static final String STATE_DIR = "training-state";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -110,161 +94,36 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         QuietStarConfig config = resolveConfig();
-        if (!Files.isRegularFile(dataFile)) {
-            throw new IllegalArgumentException("data file " + dataFile + " does not exist (--data takes a .txt or "
-                    + ".jsonl file)");
-        }
-        Dataset data = TextDatasets.fromFile(dataFile);
-        Path initCopy = null;
-        ModelSource source;
+        Dataset data = TrainingRuns.dataset(dataFile);
+        TrainingRuns.Start start;
         if (model.huggingFace != null) {
-            requireFolder(model.huggingFace, "--model-hf");
-            source = new ModelSource.HuggingFace(model.huggingFace);
+            start = new TrainingRuns.Start.Fresh(new ModelSource.HuggingFace(model.huggingFace));
         } else if (model.resume != null) {
-            checkResumable(model.resume, config);
-            source = new ModelSource.Checkpoint(model.resume);
+            start = new TrainingRuns.Start.Resume(model.resume);
         } else if (model.init != null) {
-            requireFolder(model.init, "--init");
-            initCopy = weightsOnly(model.init);
-            source = new ModelSource.Checkpoint(initCopy);
+            start = new TrainingRuns.Start.FromWeights(model.init);
         } else {
-            source = new ModelSource.Tiny(TinyModelSpecs.parse(model.tiny, config.training().seed()));
+            start = new TrainingRuns.Start.Fresh(
+                    new ModelSource.Tiny(TinyModelSpecs.parse(model.tiny, config.training().seed())));
         }
-        BackendProvider provider = Backends.discover().select(Capability.TRAIN);
-        QuietStarBackend backend = provider.create();
-        Files.createDirectories(output);
-        Map<String, String> notes = new LinkedHashMap<>();
-        notes.put("backend", backend.name());
-        notes.put("model", describe(source));
-        Provenance.capture("quietstar train " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                config.training().seed(), config, data.description(), notes).write(output.resolve("provenance.json"));
-        try (Trainer trainer = backend.newTrainer(new TrainingSetup(source, config, output, objective));
-                ProgressListener progress = new ProgressListener("train", config.training().steps())) {
-            if (model.resume != null && trainer.completedSteps() >= config.training().steps()) {
-                throw new IllegalArgumentException("checkpoint " + model.resume + " is already at step "
-                        + trainer.completedSteps() + " of training.steps = " + config.training().steps()
-                        + "; raise it, e.g. --set training.steps=" + (trainer.completedSteps() * 2));
-            }
-            trainer.addListener(progress);
-            TrainingReport report = trainer.train(data);
-            List<StepMetrics> steps = report.steps();
-            if (!steps.isEmpty()) {
-                out.println("last step: " + ProgressListener.summary(steps.get(steps.size() - 1)));
-            }
-            out.println("final checkpoint: " + report.finalCheckpoint());
-            out.flush();
-        } finally {
-            if (initCopy != null) {
-                deleteTree(initCopy);
-            }
+        QuietStarBackend backend = Backends.discover().select(Capability.TRAIN).create();
+        String command = "quietstar train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        TrainingReport report;
+        try (ProgressListener progress = new ProgressListener("train", config.training().steps())) {
+            report = TrainingRuns.run(backend, new TrainingRuns.Plan(start, config, data, output, objective, command),
+                    List.of(progress));
         }
+        List<StepMetrics> steps = report.steps();
+        if (!steps.isEmpty()) {
+            out.println("last step: " + ProgressListener.summary(steps.get(steps.size() - 1)));
+        }
+        out.println("final checkpoint: " + report.finalCheckpoint());
+        out.flush();
         return 0;
     }
 
     /** The configuration: a file, a preset, or the resumed checkpoint's own; then the overrides. */
     QuietStarConfig resolveConfig() {
-        if (configFile != null && preset != null) {
-            throw new IllegalArgumentException("give either --config or --preset, not both (a config file names its "
-                    + "preset in a top-level 'preset' field)");
-        }
-        if (configFile != null) {
-            if (!Files.isRegularFile(configFile)) {
-                throw new IllegalArgumentException("config file " + configFile + " does not exist");
-            }
-            return ConfigLoader.load(configFile, overrides);
-        }
-        if (preset != null) {
-            return ConfigLoader.override(ConfigLoader.Preset.parse(preset).config(), overrides);
-        }
-        if (model != null && model.resume != null) {
-            return ConfigLoader.override(checkpointConfig(model.resume), overrides);
-        }
-        return ConfigLoader.override(QuietStarConfig.official(), overrides);
-    }
-
-    private static QuietStarConfig checkpointConfig(Path checkpoint) {
-        Path file = checkpoint.resolve("quietstar.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--resume " + checkpoint + " is not a checkpoint: it has no "
-                    + "quietstar.json");
-        }
-        try {
-            JsonNode node = new ObjectMapper().readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
-                    "quietstar.json")).get("config");
-            if (node == null) {
-                throw new IllegalArgumentException(file + " has no 'config' field");
-            }
-            return ConfigLoader.fromJson(node.toString());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void checkResumable(Path checkpoint, QuietStarConfig config) {
-        requireFolder(checkpoint, "--resume");
-        Path state = checkpoint.resolve(STATE_DIR).resolve("state.json");
-        if (!Files.isRegularFile(state)) {
-            throw new IllegalArgumentException("--resume " + checkpoint + " has no " + STATE_DIR
-                    + "/ folder, so there is no optimiser state to resume; use --init to start from its weights");
-        }
-        try {
-            JsonNode seed = new ObjectMapper().readTree(BoundedFiles.readUtf8(state, BoundedFiles.MAX_METADATA_BYTES,
-                    "training state")).get("seed");
-            if (seed != null && seed.asLong() != config.training().seed()) {
-                throw new IllegalArgumentException("--resume " + checkpoint + " was trained with training.seed = "
-                        + seed.asLong() + " but the configuration has " + config.training().seed()
-                        + "; resuming needs the same seed (or use --init for a fresh run from its weights)");
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + state + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void requireFolder(Path folder, String option) {
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException(option + " " + folder + " is not a folder");
-        }
-    }
-
-    /**
-     * A temporary view of a checkpoint without its training state (links to its files, or copies where links are
-     * not supported), so the backend starts a fresh run from its weights.
-     */
-    private static Path weightsOnly(Path checkpoint) throws IOException {
-        Path tmp = Files.createTempDirectory("quietstar-init-");
-        try (Stream<Path> files = Files.list(checkpoint)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (f.getFileName().toString().equals(STATE_DIR) || Files.isDirectory(f)) {
-                    continue;
-                }
-                Path target = tmp.resolve(f.getFileName().toString());
-                try {
-                    Files.createSymbolicLink(target, f.toAbsolutePath());
-                } catch (UnsupportedOperationException | IOException e) {
-                    Files.copy(f, target);
-                }
-            }
-        }
-        return tmp;
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete temporary folder " + root, e);
-        }
-    }
-
-    private static String describe(ModelSource source) {
-        if (source instanceof ModelSource.HuggingFace hf) {
-            return "huggingface " + hf.folder();
-        }
-        if (source instanceof ModelSource.Checkpoint c) {
-            return "checkpoint " + c.folder();
-        }
-        return "tiny " + ((ModelSource.Tiny) source).spec();
+        return TrainingRuns.resolveConfig(configFile, preset, overrides, model == null ? null : model.resume);
     }
 }

@@ -1,4 +1,4 @@
-package dev.quietstar.djl.train;
+package dev.quietstar.core.train;
 
 /**
  * Linear warm-up then linear decay to zero, as HuggingFace's {@code get_linear_schedule_with_warmup} that the

@@ -1,4 +1,4 @@
-package dev.quietstar.djl.train;
+package dev.quietstar.core.train;
 
 /**
  * Thrown when a training step produces a non-finite loss or gradient. The step is not applied and no checkpoint is

@@ -1,0 +1,319 @@
+package dev.quietstar.core.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.api.Dataset;
+import dev.quietstar.api.ModelSource;
+import dev.quietstar.api.Trainer;
+import dev.quietstar.api.TrainingListener;
+import dev.quietstar.api.TrainingObjective;
+import dev.quietstar.api.TrainingReport;
+import dev.quietstar.api.TrainingSetup;
+import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.api.spi.QuietStarBackend;
+import dev.quietstar.core.config.ConfigLoader;
+import dev.quietstar.core.data.TextDatasets;
+import dev.quietstar.core.io.BoundedFiles;
+import dev.quietstar.core.io.Provenance;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rules of starting a training run that every front end shares: which configuration a run uses, when a
+ * checkpoint can be resumed, a fresh start from a checkpoint's weights only, provenance, and the run itself through
+ * a backend.
+ */
+public final class TrainingRuns {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRuns.class);
+
+    private TrainingRuns() {}
+
+    /** How a run starts. */
+    public sealed interface Start {
+
+        /**
+         * A new run from a model source (a HuggingFace folder, a llama2.c file, a tiny random model).
+         *
+         * @param source the model
+         */
+        record Fresh(ModelSource source) implements Start {
+            /** Rejects a null source. */
+            public Fresh {
+                Objects.requireNonNull(source, "source");
+            }
+        }
+
+        /**
+         * The continuation of a run from its checkpoint, optimiser state and step included.
+         *
+         * @param checkpoint the checkpoint folder
+         */
+        record Resume(Path checkpoint) implements Start {
+            /** Rejects a null folder. */
+            public Resume {
+                Objects.requireNonNull(checkpoint, "checkpoint");
+            }
+        }
+
+        /**
+         * A new run from a checkpoint's weights, without its optimiser state.
+         *
+         * @param checkpoint the checkpoint folder
+         */
+        record FromWeights(Path checkpoint) implements Start {
+            /** Rejects a null folder. */
+            public FromWeights {
+                Objects.requireNonNull(checkpoint, "checkpoint");
+            }
+        }
+    }
+
+    /**
+     * A run to make.
+     *
+     * @param start how it starts
+     * @param config the configuration
+     * @param data the training text
+     * @param output folder for {@code provenance.json}, {@code metrics.jsonl} and {@code checkpoints/}
+     * @param objective what to optimise
+     * @param command the command line recorded in {@code provenance.json}
+     */
+    public record Plan(Start start, QuietStarConfig config, Dataset data, Path output, TrainingObjective objective,
+            String command) {
+        /** Rejects null fields. */
+        public Plan {
+            Objects.requireNonNull(start, "start");
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(output, "output");
+            Objects.requireNonNull(objective, "objective");
+            Objects.requireNonNull(command, "command");
+        }
+    }
+
+    /**
+     * The configuration of a run: a file, a preset, or (when resuming without either) the checkpoint's own; then
+     * the overrides. Without any of them, the official preset.
+     *
+     * @param configFile a .json/.yaml file, or null
+     * @param preset a preset name, or null
+     * @param overrides {@code field=value} overrides
+     * @param resumed the checkpoint being resumed, or null
+     * @return the configuration
+     * @throws IllegalArgumentException when both a file and a preset are given, or a file does not exist
+     */
+    public static QuietStarConfig resolveConfig(Path configFile, String preset, List<String> overrides, Path resumed) {
+        if (configFile != null && preset != null) {
+            throw new IllegalArgumentException("give either --config or --preset, not both (a config file names its "
+                    + "preset in a top-level 'preset' field)");
+        }
+        if (configFile != null) {
+            if (!Files.isRegularFile(configFile)) {
+                throw new IllegalArgumentException("config file " + configFile + " does not exist");
+            }
+            return ConfigLoader.load(configFile, overrides);
+        }
+        if (preset != null) {
+            return ConfigLoader.override(ConfigLoader.Preset.parse(preset).config(), overrides);
+        }
+        if (resumed != null) {
+            return ConfigLoader.override(checkpointConfig(resumed), overrides);
+        }
+        return ConfigLoader.override(QuietStarConfig.official(), overrides);
+    }
+
+    /**
+     * The configuration a checkpoint was trained with (the {@code config} of its {@code quietstar.json}).
+     *
+     * @param checkpoint the checkpoint folder
+     * @return the configuration
+     * @throws IllegalArgumentException when the folder is not a checkpoint
+     */
+    public static QuietStarConfig checkpointConfig(Path checkpoint) {
+        Path file = checkpoint.resolve("quietstar.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(checkpoint + " is not a checkpoint: it has no quietstar.json");
+        }
+        try {
+            JsonNode node = new ObjectMapper().readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
+                    "quietstar.json")).get("config");
+            if (node == null) {
+                throw new IllegalArgumentException(file + " has no 'config' field");
+            }
+            return ConfigLoader.fromJson(node.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that a checkpoint can be resumed with a configuration: it has a training state written with the same
+     * seed.
+     *
+     * @param checkpoint the checkpoint folder
+     * @param config the configuration of the resumed run
+     * @throws IllegalArgumentException naming what is missing or different, and the weights-only alternative
+     */
+    public static void checkResumable(Path checkpoint, QuietStarConfig config) {
+        requireFolder(checkpoint, "checkpoint");
+        TrainingState state = TrainingLoop.readState(checkpoint);
+        if (state == null) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " has no " + TrainingLoop.STATE_DIR
+                    + "/ folder, so there is no optimiser state to resume; start a new run from its weights instead "
+                    + "(quietstar train --init)");
+        }
+        if (state.seed() != config.training().seed()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " was trained with training.seed = "
+                    + state.seed() + " but the configuration has " + config.training().seed()
+                    + "; resuming needs the same seed (or start a new run from its weights: quietstar train --init)");
+        }
+    }
+
+    /**
+     * Reads the training text of a file.
+     *
+     * @param file a .txt (documents separated by blank lines) or .jsonl file
+     * @return the dataset
+     * @throws IllegalArgumentException when the file does not exist
+     */
+    public static Dataset dataset(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("data file " + file + " does not exist (training data is a .txt or "
+                    + ".jsonl file)");
+        }
+        return TextDatasets.fromFile(file);
+    }
+
+    /**
+     * Makes a run: checks its start, records {@code provenance.json}, creates the trainer through the backend and
+     * trains the remaining steps of the schedule.
+     *
+     * @param backend the backend that trains
+     * @param plan the run
+     * @param listeners observers of steps and checkpoints
+     * @return the report
+     * @throws IOException when the output folder or provenance cannot be written
+     * @throws IllegalArgumentException when the start cannot be used, or a resumed run is already complete
+     */
+    public static TrainingReport run(QuietStarBackend backend, Plan plan, List<TrainingListener> listeners)
+            throws IOException {
+        QuietStarConfig config = plan.config();
+        Path weightsCopy = null;
+        ModelSource source;
+        if (plan.start() instanceof Start.Resume r) {
+            checkResumable(r.checkpoint(), config);
+            source = new ModelSource.Checkpoint(r.checkpoint());
+        } else if (plan.start() instanceof Start.FromWeights w) {
+            requireFolder(w.checkpoint(), "checkpoint");
+            weightsCopy = weightsOnly(w.checkpoint());
+            source = new ModelSource.Checkpoint(weightsCopy);
+        } else {
+            source = ((Start.Fresh) plan.start()).source();
+            if (source instanceof ModelSource.HuggingFace hf) {
+                requireFolder(hf.folder(), "HuggingFace model");
+            }
+        }
+        try {
+            Files.createDirectories(plan.output());
+            Map<String, String> notes = new LinkedHashMap<>();
+            notes.put("backend", backend.name());
+            notes.put("model", describe(plan.start()));
+            Provenance.capture(plan.command(), config.training().seed(), config, plan.data().description(), notes)
+                    .write(plan.output().resolve("provenance.json"));
+            try (Trainer trainer = backend.newTrainer(new TrainingSetup(source, config, plan.output(),
+                    plan.objective()))) {
+                if (plan.start() instanceof Start.Resume r && trainer.completedSteps() >= config.training().steps()) {
+                    throw new IllegalArgumentException("checkpoint " + r.checkpoint() + " is already at step "
+                            + trainer.completedSteps() + " of training.steps = " + config.training().steps()
+                            + "; raise it, e.g. --set training.steps=" + (trainer.completedSteps() * 2));
+                }
+                listeners.forEach(trainer::addListener);
+                return trainer.train(plan.data());
+            }
+        } finally {
+            if (weightsCopy != null) {
+                deleteTree(weightsCopy);
+            }
+        }
+    }
+
+    /**
+     * A temporary view of a checkpoint without its training state (links to its files, or copies where links are
+     * not supported), so a backend starts a fresh run from its weights. The caller deletes it.
+     *
+     * @param checkpoint the checkpoint folder
+     * @return the temporary folder
+     * @throws IOException when it cannot be made
+     */
+    public static Path weightsOnly(Path checkpoint) throws IOException {
+        Path tmp = Files.createTempDirectory("quietstar-init-");
+        try (Stream<Path> files = Files.list(checkpoint)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.getFileName().toString().equals(TrainingLoop.STATE_DIR) || Files.isDirectory(f)) {
+                    continue;
+                }
+                Path target = tmp.resolve(f.getFileName().toString());
+                try {
+                    Files.createSymbolicLink(target, f.toAbsolutePath());
+                } catch (UnsupportedOperationException | IOException e) {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        LOG.debug("weights-only view of {} at {}", checkpoint, tmp);
+        return tmp;
+    }
+
+    /**
+     * How provenance names a start.
+     *
+     * @param start the start
+     * @return for example {@code checkpoint /runs/a/checkpoints/step-000010}
+     */
+    public static String describe(Start start) {
+        if (start instanceof Start.Resume r) {
+            return "checkpoint " + r.checkpoint();
+        }
+        if (start instanceof Start.FromWeights w) {
+            return "checkpoint " + w.checkpoint();
+        }
+        ModelSource source = ((Start.Fresh) start).source();
+        if (source instanceof ModelSource.HuggingFace hf) {
+            return "huggingface " + hf.folder();
+        }
+        if (source instanceof ModelSource.Checkpoint c) {
+            return "checkpoint " + c.folder();
+        }
+        if (source instanceof ModelSource.Tiny t) {
+            return "tiny " + t.spec();
+        }
+        return source.toString();
+    }
+
+    private static void requireFolder(Path folder, String what) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(what + " " + folder + " is not a folder");
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete temporary folder " + root, e);
+        }
+    }
+}
