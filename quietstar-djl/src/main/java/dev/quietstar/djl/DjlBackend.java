@@ -129,9 +129,8 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
     @Override
     public Trainer newTrainer(TrainingSetup setup) {
         Module defaults = module(setup.config());
-        Module withUser = overrides.isEmpty() ? defaults : Modules.override(defaults).with(overrides);
-        RewardEstimator<NDArray> estimator = Guice.createInjector(withUser).getInstance(REWARD_ESTIMATOR);
         if (overrides.isEmpty()) {
+            RewardEstimator<NDArray> estimator = Guice.createInjector(defaults).getInstance(REWARD_ESTIMATOR);
             return new DjlTrainerFactory(DjlComponents.DEFAULTS.withRewardEstimator(estimator)).create(setup);
         }
         return new DjlTrainerFactory(model -> {
@@ -145,7 +144,8 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
             Injector injector = Guice.createInjector(Modules.override(Modules.combine(defaults, perModel))
                     .with(overrides));
             return new DjlComponents(Components.instance(injector, THOUGHT_GENERATOR).orElse(null),
-                    Components.instance(injector, TRAINING_MIXING_HEAD).orElse(null), estimator,
+                    Components.instance(injector, TRAINING_MIXING_HEAD).orElse(null),
+                    injector.getInstance(REWARD_ESTIMATOR),
                     Components.instance(injector, TRAINING_THOUGHT_SAMPLER).orElse(null));
         }).create(setup);
     }

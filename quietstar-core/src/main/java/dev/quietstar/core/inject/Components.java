@@ -105,7 +105,16 @@ public final class Components {
      * @return the components found, null where none is bound
      */
     public static InferenceComponents inference(List<Module> overrides) {
-        Injector injector = Guice.createInjector(overrides);
+        // Only the inference bindings: the others (say, a training component that needs the model) are resolved
+        // where the backend builds them.
+        List<Element> kept = new ArrayList<>();
+        for (Element e : Elements.getElements(overrides)) {
+            if (e instanceof Binding<?> b && (b.getKey().equals(INFERENCE_MIXING_HEAD)
+                    || b.getKey().equals(INFERENCE_THOUGHT_SAMPLER))) {
+                kept.add(e);
+            }
+        }
+        Injector injector = Guice.createInjector(Elements.getModule(kept));
         return new InferenceComponents(instance(injector, INFERENCE_MIXING_HEAD).orElse(null),
                 instance(injector, INFERENCE_THOUGHT_SAMPLER).orElse(null));
     }
