@@ -1,8 +1,5 @@
 package dev.quietstar.core.eval;
 
-import dev.quietstar.api.GenerationOptions;
-import dev.quietstar.api.GenerationResult;
-import dev.quietstar.api.Sampling;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.infer.DecoderStep;
@@ -10,13 +7,11 @@ import dev.quietstar.core.infer.OutputSampler;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
-import dev.quietstar.core.text.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -321,9 +316,10 @@ public final class AnswerEvaluator {
         }
         List<SettingResult> results = new ArrayList<>();
         for (EvalSetting setting : settings) {
-            Generated generated = null;
+            ExactMatchGeneration.Generated generated = null;
             if (exactMatch) {
-                generated = generate(step, loop, examples, setting, progress, done, total);
+                generated = ExactMatchGeneration.generate(step, loop, examples, setting, options(setting), progress,
+                        done, total);
                 done += n;
             }
             results.add(summarise(setting, examples, scored.get(results.size()), generated));
@@ -396,6 +392,12 @@ public final class AnswerEvaluator {
         };
     }
 
+    /** What the generation of one setting needs from this evaluator's settings. */
+    private ExactMatchGeneration.Options options(EvalSetting setting) {
+        return new ExactMatchGeneration.Options(batchSize, generationMargin, seed, thoughtSampling,
+                setting.constantThought() ? thinking -> constantSampler() : null);
+    }
+
     private ThoughtTokenSampler constantSampler() {
         return (logits, rows, vocab, k) -> {
             long[] ids = new long[rows];
@@ -404,54 +406,8 @@ public final class AnswerEvaluator {
         };
     }
 
-    /** The greedy generations of one setting. */
-    private record Generated(List<String> texts, List<String> predicted, List<Boolean> matches, int tokens,
-            double seconds) {}
-
-    private <C> Generated generate(DecoderStep<C> step, ThinkThenTalk loop, List<EvalExample> examples,
-            EvalSetting setting, EvalProgress progress, int doneBefore, int total) {
-        TextTokenizer tok = loop.settings().tokenizer();
-        int maxPositions = step.maxPositions();
-        List<String> texts = new ArrayList<>();
-        List<String> predicted = new ArrayList<>();
-        List<Boolean> matches = new ArrayList<>();
-        int tokens = 0;
-        long nanos = 0;
-        ThinkThenTalk.ThoughtSamplerFactory samplers = setting.constantThought() ? thinking -> constantSampler()
-                : null;
-        for (int from = 0; from < examples.size(); from += batchSize) {
-            List<EvalExample> batch = examples.subList(from, Math.min(examples.size(), from + batchSize));
-            List<String> prompts = batch.stream().map(EvalExample::prompt).toList();
-            int longestAnswer = 0;
-            int longestPrompt = 0;
-            for (EvalExample e : batch) {
-                longestAnswer = Math.max(longestAnswer, tok.encode(answerText(e)).length);
-                longestPrompt = Math.max(longestPrompt, tok.withDocumentStart(tok.encode(e.prompt())).length);
-            }
-            int room = maxPositions - longestPrompt - loop.positionsUsed() + 1;
-            int maxNew = Math.max(1, Math.min(longestAnswer + generationMargin, room));
-            GenerationOptions options = new GenerationOptions(maxNew, List.of("\n"),
-                    new Sampling(0, 0, 1, seed), thoughtSampling, setting.policy(), false);
-            long start = System.nanoTime();
-            List<GenerationResult> results = loop.run(step, prompts, options, null, null, samplers);
-            nanos += System.nanoTime() - start;
-            for (int i = 0; i < batch.size(); i++) {
-                EvalExample e = batch.get(i);
-                GenerationResult r = results.get(i);
-                tokens += r.tokenIds().size();
-                Optional<String> answer = e.kind() == EvalExample.Kind.GSM8K ? AnswerMatching.extractNumber(r.text())
-                        : AnswerMatching.extractChoice(r.text(), e.choices().size());
-                texts.add(r.text());
-                predicted.add(answer.orElse(""));
-                matches.add(AnswerMatching.exactMatch(answer, e.gold()));
-            }
-            progress.update("generating (" + setting.name() + ")", doneBefore + from + batch.size(), total);
-        }
-        return new Generated(texts, predicted, matches, tokens, nanos / 1e9);
-    }
-
     private static SettingResult summarise(EvalSetting setting, List<EvalExample> examples, List<AnswerScorer.Scored> scored,
-            Generated generated) {
+            ExactMatchGeneration.Generated generated) {
         int n = examples.size();
         double nllSum = 0;
         long answerTokens = 0;

@@ -116,4 +116,40 @@ public final class OutputSampler {
         }
         return Math.exp(logits[offset + token] - max) / sum;
     }
+
+    /**
+     * Draws one id from softmax(logits / temperature) of a row.
+     *
+     * @param logits logits
+     * @param offset first index of the row
+     * @param vocab row length
+     * @param temperature positive temperature
+     * @param rng the random source, advanced by one draw
+     * @return the id
+     */
+    public static int categorical(float[] logits, int offset, int vocab, double temperature, SplittableRandom rng) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < vocab; k++) {
+            max = Math.max(max, logits[offset + k]);
+        }
+        double[] p = new double[vocab];
+        double sum = 0;
+        for (int k = 0; k < vocab; k++) {
+            p[k] = Math.exp((logits[offset + k] - max) / temperature);
+            sum += p[k];
+        }
+        double u = rng.nextDouble() * sum;
+        double acc = 0;
+        int lastPositive = 0;
+        for (int k = 0; k < vocab; k++) {
+            if (p[k] > 0) {
+                lastPositive = k;
+            }
+            acc += p[k];
+            if (u < acc) {
+                return k;
+            }
+        }
+        return lastPositive;
+    }
 }

@@ -2,7 +2,6 @@ package dev.quietstar.core.infer;
 
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
-import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.gate.ThinkingGate;
@@ -205,38 +204,6 @@ public final class ThinkThenTalk {
         return branch.positionsUsed();
     }
 
-    /** Per-row state of one generation. */
-    private static final class Row {
-        final String prompt;
-        final int[] promptIds;
-        final List<Integer> generated = new ArrayList<>();
-        final List<TokenTrace> traces = new ArrayList<>();
-        final OutputSampler output;
-        final SplittableRandom thoughtRng;
-        String generatedText = "";
-        String stopReason;
-
-        Row(String prompt, int[] promptIds, GenerationOptions options) {
-            this.prompt = prompt;
-            this.promptIds = promptIds;
-            SplittableRandom root = new SplittableRandom(options.output().seed());
-            this.output = new OutputSampler(options.output(), root.split());
-            this.thoughtRng = root.split();
-        }
-
-        boolean finished() {
-            return stopReason != null;
-        }
-
-        int[] idsSoFar() {
-            int[] all = Arrays.copyOf(promptIds, promptIds.length + generated.size());
-            for (int i = 0; i < generated.size(); i++) {
-                all[promptIds.length + i] = generated.get(i);
-            }
-            return all;
-        }
-    }
-
     /**
      * Tokenises and checks prompts and stop strings before any engine work.
      *
@@ -247,62 +214,7 @@ public final class ThinkThenTalk {
      * @throws IllegalArgumentException naming the prompt or stop string that cannot work
      */
     public int[][] encodePrompts(List<String> prompts, GenerationOptions options, int maxPositions) {
-        if (prompts == null || prompts.isEmpty()) {
-            throw new IllegalArgumentException("at least one prompt is needed");
-        }
-        Objects.requireNonNull(options, "options");
-        TextTokenizer tok = settings.tokenizer();
-        int needAfterPrompt = options.maxNewTokens() + positionsUsed() - 1;
-        int[][] ids = new int[prompts.size()][];
-        for (int i = 0; i < prompts.size(); i++) {
-            String p = prompts.get(i);
-            String which = prompts.size() == 1 ? "prompt" : "prompt " + i;
-            if (p == null || p.isEmpty()) {
-                throw new IllegalArgumentException(which + " is empty: give the text to continue");
-            }
-            int[] body = tok.encode(p);
-            if (body.length == 0) {
-                throw new IllegalArgumentException(which + " encodes to no token: give the text to continue");
-            }
-            ids[i] = tok.withDocumentStart(body);
-            int n = ids[i].length;
-            if (n >= maxPositions) {
-                throw new IllegalArgumentException(which + " is longer than the model's context: " + n
-                        + " tokens (with the document-start token), the model has " + maxPositions
-                        + " positions; shorten the prompt");
-            }
-            if (n + needAfterPrompt > maxPositions) {
-                throw new IllegalArgumentException(which + " of " + n + " tokens plus maxNewTokens "
-                        + options.maxNewTokens() + " plus one thought (" + positionsUsed()
-                        + " positions: start, " + (positionsUsed() - 2) + " tokens, end) needs "
-                        + (n + needAfterPrompt) + " positions, the model has " + maxPositions
-                        + "; lower maxNewTokens to at most " + (maxPositions - n - positionsUsed() + 1)
-                        + " or shorten the prompt");
-            }
-        }
-        for (String stop : options.stopStrings()) {
-            int[] enc = tok.encode(stop);
-            String back = enc.length == 0 ? "" : tok.decode(enc);
-            if (!back.equals(stop)) {
-                throw new IllegalArgumentException("stop string \"" + printable(stop)
-                        + "\" cannot be produced by the tokenizer: it encodes to " + Arrays.toString(enc)
-                        + ", which decodes to \"" + printable(back) + "\", so generation could never stop on it;"
-                        + " use text the tokenizer can represent");
-            }
-        }
-        return ids;
-    }
-
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c < 0x20 || Character.isSurrogate(c)) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
+        return PromptEncoding.encode(settings.tokenizer(), prompts, options, maxPositions, positionsUsed());
     }
 
     /**
@@ -328,9 +240,9 @@ public final class ThinkThenTalk {
             requireGate(step.hiddenSize());
         }
         int rows = promptIds.length;
-        List<Row> state = new ArrayList<>();
+        List<GenerationRow> state = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
-            state.add(new Row(prompts.get(r), promptIds[r], options));
+            state.add(new GenerationRow(prompts.get(r), promptIds[r], options));
         }
         ThoughtTokenSampler custom = components.thoughtSampler();
         ThoughtSamplerFactory samplers = thoughtSamplers != null ? thoughtSamplers
@@ -368,7 +280,7 @@ public final class ThinkThenTalk {
                 boolean anyThinking = false;
                 double[] gains = useGate ? predictedGains(real, rows, step.hiddenSize(), vocab) : null;
                 for (int r = 0; r < rows; r++) {
-                    Row row = state.get(r);
+                    GenerationRow row = state.get(r);
                     String soFar = row.prompt + row.generatedText;
                     thinking[r] = !row.finished() && (useGate
                             ? options.thinking().thinkBeforeNext(soFar, t, gains[r])
@@ -388,7 +300,7 @@ public final class ThinkThenTalk {
                 }
                 long[] chosen = new long[rows];
                 for (int r = 0; r < rows; r++) {
-                    Row row = state.get(r);
+                    GenerationRow row = state.get(r);
                     if (row.finished()) {
                         chosen[r] = filler;
                         continue;
@@ -426,7 +338,7 @@ public final class ThinkThenTalk {
                         row.stopReason = MAX_TOKENS;
                     }
                 }
-                if (state.stream().allMatch(Row::finished)) {
+                if (state.stream().allMatch(GenerationRow::finished)) {
                     break;
                 }
                 // Append the chosen tokens to the real cache: one step of one token per row.
@@ -443,48 +355,16 @@ public final class ThinkThenTalk {
             step.release(real.cache());
         }
         List<GenerationResult> results = new ArrayList<>();
-        for (Row row : state) {
+        for (GenerationRow row : state) {
             String reason = row.stopReason == null ? MAX_TOKENS : row.stopReason;
             results.add(new GenerationResult(row.prompt, row.generatedText, row.generated, row.traces, reason));
         }
         return results;
     }
 
-    /**
-     * Scores every token of a text with and without thinking, one token at a time on the cache (see
-     * {@link TextScorer#score}).
-     *
-     * @param step the engine
-     * @param text non-empty text that with one thought fits the context
-     * @param sampling how thought tokens are chosen
-     * @param seed seed of sampled thoughts
-     * @param <C> the engine's cache type
-     * @return per-token log-probabilities, mixing weights and thoughts
-     * @throws IllegalArgumentException for an empty text or one too long for the context
-     */
-    public <C> TextScore score(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed) {
-        return new TextScorer(this).score(step, text, sampling, seed);
-    }
-
-    /**
-     * Scores every token of a text like {@link #score} and also gives the thinking gate's predicted gain before each
-     * token (see {@link TextScorer#scoreWithGains}).
-     *
-     * @param step the engine
-     * @param text non-empty text that with one thought fits the context
-     * @param sampling how thought tokens are chosen
-     * @param seed seed of sampled thoughts
-     * @param <C> the engine's cache type
-     * @return the scores and one predicted gain per scored token
-     * @throws IllegalArgumentException when the loop has no gate, for an empty text or one too long
-     */
-    public <C> TextScorer.GatedTextScore scoreWithGains(DecoderStep<C> step, String text, ThoughtSampling sampling,
-            long seed) {
-        return new TextScorer(this).scoreWithGains(step, text, sampling, seed);
-    }
-
     /** The per-row thought sampler: each row draws with its own random source; rows not thinking draw nothing. */
-    private ThoughtTokenSampler defaultThoughtSampler(List<Row> state, ThoughtSampling sampling, boolean[] thinking) {
+    private ThoughtTokenSampler defaultThoughtSampler(List<GenerationRow> state, ThoughtSampling sampling,
+            boolean[] thinking) {
         double temperature = settings.thoughtTemperature();
         return (logits, rows, v, stepIndex) -> {
             long[] ids = new long[rows];
@@ -510,29 +390,7 @@ public final class ThinkThenTalk {
      * @return the id
      */
     public static int categorical(float[] logits, int offset, int vocab, double temperature, SplittableRandom rng) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < vocab; k++) {
-            max = Math.max(max, logits[offset + k]);
-        }
-        double[] p = new double[vocab];
-        double sum = 0;
-        for (int k = 0; k < vocab; k++) {
-            p[k] = Math.exp((logits[offset + k] - max) / temperature);
-            sum += p[k];
-        }
-        double u = rng.nextDouble() * sum;
-        double acc = 0;
-        int lastPositive = 0;
-        for (int k = 0; k < vocab; k++) {
-            if (p[k] > 0) {
-                lastPositive = k;
-            }
-            acc += p[k];
-            if (u < acc) {
-                return k;
-            }
-        }
-        return lastPositive;
+        return OutputSampler.categorical(logits, offset, vocab, temperature, rng);
     }
 
     /**

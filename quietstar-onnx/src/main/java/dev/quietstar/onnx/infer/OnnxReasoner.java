@@ -7,6 +7,7 @@ import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.infer.InferenceComponents;
 import dev.quietstar.core.infer.SteppedReasoner;
+import dev.quietstar.core.infer.TextScorer;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.text.TextTokenizer;
 import java.io.IOException;
@@ -274,7 +275,7 @@ public final class OnnxReasoner implements SteppedReasoner {
 
     /**
      * Scores every token of a text with and without thinking (see
-     * {@link ThinkThenTalk#score(dev.quietstar.core.infer.DecoderStep, String, ThoughtSampling, long)}): one
+     * {@link TextScorer#score(dev.quietstar.core.infer.DecoderStep, String, ThoughtSampling, long)}): one
      * thought after every position, on the cache, one token at a time.
      *
      * @param text non-empty text that with one thought fits the model's context
@@ -286,7 +287,7 @@ public final class OnnxReasoner implements SteppedReasoner {
     @Override
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
         checkOpen();
-        return generation.score(step, text, sampling, seed);
+        return new TextScorer(generation).score(step, text, sampling, seed);
     }
 
     /** {@inheritDoc} */
