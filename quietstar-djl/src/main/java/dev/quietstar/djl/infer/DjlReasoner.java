@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * Think-then-talk generation and scoring with a Quiet-STaR model on DJL (DESIGN section 3.7).
  *
  * <p>Generation keeps the key/value cache of the real tokens. Before an output token, when the
- * {@link dev.quietstar.api.ThinkingPolicy} says so, a {@link ThoughtBranch} feeds the start-of-thought token,
+ * {@link dev.quietstar.api.ThinkingPolicy} says so, core's {@link dev.quietstar.core.infer.ThoughtBranch} feeds the start-of-thought token,
  * {@code thoughtLength} sampled tokens and the end-of-thought token on top of that cache; the mixing head blends the
  * hidden state after the thought with the last real one, w = head([h_base; h_after]), and the output token is chosen
  * from {@code lm_head((1 - w) h_base + w h_after)} with the meta-tokens masked out. The branch is dropped and the

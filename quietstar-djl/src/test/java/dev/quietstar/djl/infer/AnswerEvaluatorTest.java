@@ -22,7 +22,6 @@ import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.CustomThoughtGeneration;
 import dev.quietstar.djl.infer.DjlReasoner;
-import dev.quietstar.djl.infer.ThoughtBranch;
 import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.DecoderConfig;
 import dev.quietstar.djl.model.DecoderOutput;
@@ -227,7 +226,7 @@ class AnswerEvaluatorTest {
         ByteTokenizer tok = ByteTokenizer.instance();
         int[] prompt = tok.encode(example.prompt());
         int[] answer = tok.encode("42\n");
-        ThoughtBranch branch = new ThoughtBranch(model, 2);
+        ReferenceThoughtBranch branch = new ReferenceThoughtBranch(model, 2);
         int v = model.decoder().config().vocabSize();
         for (int j = 0; j < answer.length; j++) {
             // The prefix before answer token j, forwarded on its own: no masking of later keys involved.
@@ -245,7 +244,7 @@ class AnswerEvaluatorTest {
                         m.arange(0, ids.length).toType(ai.djl.ndarray.types.DataType.INT64, false)
                                 .reshape(1, ids.length), Masks.causal(m, 1, ids.length, 0), null);
                 NDArray last = out.hidden().get(":, -1:, :");
-                ThoughtBranch.Result r = branch.think(m, out.cache(), last, new long[] {ids.length},
+                ReferenceThoughtBranch.Result r = branch.think(m, out.cache(), last, new long[] {ids.length},
                         m.zeros(new Shape(1, 1, 1, ids.length)), CustomThoughtGeneration.constantSampler(constant));
                 float[] logp = r.mixedLogits().add(model.metaTokenLogitMask(m)).logSoftmax(-1).toFloatArray();
                 assertThat(every.perExample().get(0).answerLogProbs().get(j)).as("answer token " + j)

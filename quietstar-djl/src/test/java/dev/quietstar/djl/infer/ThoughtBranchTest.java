@@ -8,10 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.model.CausalDecoder;
-import dev.quietstar.djl.model.DecoderOutput;
-import dev.quietstar.djl.model.KvCache;
-import dev.quietstar.djl.model.Masks;
 import dev.quietstar.djl.thought.MlpMixingHead;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
@@ -72,24 +68,52 @@ class ThoughtBranchTest {
         return l;
     }
 
+    /** Core's thought branch, the one the library runs, on the DJL decoder step. */
+    private static dev.quietstar.core.infer.ThoughtBranch branch() {
+        return new dev.quietstar.core.infer.ThoughtBranch(new dev.quietstar.core.infer.ThinkThenTalk.Settings(
+                model.tokenizer(), N, 1.0, model.metaTokens().startId(), model.metaTokens().endId()), null);
+    }
+
+    /** Forces row r's thought to {@code forced[r]}, recording the ids it hands out. */
+    private static dev.quietstar.core.infer.ThoughtTokenSampler forced(int[][] forced) {
+        return (logits, rows, vocab, step) -> {
+            long[] ids = new long[rows];
+            for (int r = 0; r < rows; r++) {
+                ids[r] = forced[r][step];
+            }
+            return ids;
+        };
+    }
+
+    private static boolean[][] allValid(int rows, int width) {
+        boolean[][] valid = new boolean[rows][width];
+        for (boolean[] row : valid) {
+            java.util.Arrays.fill(row, true);
+        }
+        return valid;
+    }
+
     @Test
     @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     void cachedBranchEqualsParallelTalkZeroAtTheLastPosition() {
         int[] prefix = {256, 'h', 'e', 'l', 'l', 'o', ' '};
         int len = prefix.length;
         int[][][] forced = thoughts(len, 5);
-        try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
+        try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager();
+                DjlDecoderStep step = new DjlDecoderStep(model)) {
             float[] expected = parallelMixedLogits(m, prefix, forced, len - 1);
-            CausalDecoder d = model.decoder();
-            NDArray ids = m.create(toLong(prefix), new Shape(1, len));
-            DecoderOutput out = d.forward(model.inputEmbeddings(ids),
-                    m.arange(0, len).toType(DataType.INT64, false).reshape(1, len), Masks.causal(m, 1, len, 0), null);
-            NDArray hBase = out.hidden().get(":, -1:, :");
-            ThoughtBranch.Result r = new ThoughtBranch(model, N).think(m, out.cache(), hBase, new long[] {len},
-                    m.zeros(new Shape(1, 1, 1, len)), ThoughtSamplers.forced(new int[][][] {{forced[0][len - 1]}}));
-            assertClose(r.mixedLogits().toFloatArray(), expected, 1e-5);
-            assertThat(r.thoughtIds().toLongArray()).containsExactly(toLong(forced[0][len - 1]));
-            assertThat(out.cache().length()).as("the real cache is untouched by the branch").isEqualTo(len);
+            long[] positions = new long[len];
+            for (int i = 0; i < len; i++) {
+                positions[i] = i;
+            }
+            var real = step.forward(toLong(prefix), positions, 1, len,
+                    dev.quietstar.core.infer.ThinkThenTalk.causalWithPadding(allValid(1, len), len), null);
+            var r = branch().think(step, real, new long[] {len}, allValid(1, len),
+                    forced(new int[][] {forced[0][len - 1]}));
+            assertClose(r.mixing().mixedLogits(), expected, 1e-5);
+            assertThat(r.ids()).containsExactly(toLong(forced[0][len - 1]));
+            assertThat(real.cache().kv().length()).as("the real cache is untouched by the branch").isEqualTo(len);
+            step.release(real.cache());
         }
     }
 
@@ -99,19 +123,22 @@ class ThoughtBranchTest {
         int[] prefix = {256, 'a', '+', 'b', '=', 'c'};
         int len = prefix.length;
         int[][][] forced = thoughts(len, 9);
-        try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
+        try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager();
+                DjlDecoderStep step = new DjlDecoderStep(model)) {
             float[] expected = parallelMixedLogits(m, prefix, forced, len - 1);
-            CausalDecoder d = model.decoder();
-            KvCache cache = null;
-            NDArray hidden = null;
+            dev.quietstar.core.infer.DecoderStep.Output<DjlDecoderStep.Cache> out = null;
             for (int i = 0; i < len; i++) {
-                DecoderOutput out = d.forward(m.create(new long[] {prefix[i]}, new Shape(1, 1)), cache);
-                cache = out.cache();
-                hidden = out.hidden();
+                var next = step.forward(new long[] {prefix[i]}, new long[] {i}, 1, 1, new float[i + 1],
+                        out == null ? null : out.cache());
+                if (out != null) {
+                    step.release(out.cache());
+                }
+                out = next;
             }
-            ThoughtBranch.Result r = new ThoughtBranch(model, N).think(m, cache, hidden, new long[] {len},
-                    m.zeros(new Shape(1, 1, 1, len)), ThoughtSamplers.forced(new int[][][] {{forced[0][len - 1]}}));
-            assertClose(r.mixedLogits().toFloatArray(), expected, 1e-5);
+            var r = branch().think(step, out, new long[] {len}, allValid(1, len),
+                    forced(new int[][] {forced[0][len - 1]}));
+            assertClose(r.mixing().mixedLogits(), expected, 1e-5);
+            step.release(out.cache());
         }
     }
 
@@ -124,34 +151,31 @@ class ThoughtBranchTest {
         int pad = width - shortPrefix.length;
         int[][][] forcedShort = thoughts(shortPrefix.length, 21);
         int[][][] forcedLong = thoughts(width, 22);
-        try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
+        try (NoGradScope g = NoGradScope.enter(); NDManager m = model.manager().newSubManager();
+                DjlDecoderStep step = new DjlDecoderStep(model)) {
             float[] expectedShort = parallelMixedLogits(m, shortPrefix, forcedShort, shortPrefix.length - 1);
             float[] expectedLong = parallelMixedLogits(m, longPrefix, forcedLong, width - 1);
             long[] ids = new long[2 * width];
             long[] pos = new long[2 * width];
-            int[][] attention = new int[2][width];
-            float[] keyMask = new float[2 * width];
+            boolean[][] valid = new boolean[2][width];
             for (int j = 0; j < width; j++) {
                 boolean real = j >= pad;
                 ids[j] = real ? shortPrefix[j - pad] : 0;
                 pos[j] = real ? j - pad : 0;
-                attention[0][j] = real ? 1 : 0;
-                keyMask[j] = real ? 0 : CausalDecoder.MASKED;
+                valid[0][j] = real;
                 ids[width + j] = longPrefix[j];
                 pos[width + j] = j;
-                attention[1][j] = 1;
+                valid[1][j] = true;
             }
-            DecoderOutput out = model.decoder().forward(model.inputEmbeddings(m.create(ids, new Shape(2, width))),
-                    m.create(pos, new Shape(2, width)), Masks.causalWithPadding(m, attention), null);
-            NDArray hBase = out.hidden().get(":, -1:, :");
-            int[][][] forced = {{forcedShort[0][shortPrefix.length - 1]}, {forcedLong[0][width - 1]}};
-            ThoughtBranch.Result r = new ThoughtBranch(model, N).think(m, out.cache(), hBase,
-                    new long[] {shortPrefix.length, width}, m.create(keyMask, new Shape(2, 1, 1, width)),
-                    ThoughtSamplers.forced(forced));
-            float[] logits = r.mixedLogits().toFloatArray();
+            var out = step.forward(ids, pos, 2, width,
+                    dev.quietstar.core.infer.ThinkThenTalk.causalWithPadding(valid, width), null);
+            int[][] forced = {forcedShort[0][shortPrefix.length - 1], forcedLong[0][width - 1]};
+            var r = branch().think(step, out, new long[] {shortPrefix.length, width}, valid, forced(forced));
+            float[] logits = r.mixing().mixedLogits();
             int v = expectedShort.length;
             assertClose(java.util.Arrays.copyOfRange(logits, 0, v), expectedShort, 1e-5);
             assertClose(java.util.Arrays.copyOfRange(logits, v, 2 * v), expectedLong, 1e-5);
+            step.release(out.cache());
         }
     }
 

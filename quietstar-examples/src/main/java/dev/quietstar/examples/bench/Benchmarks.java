@@ -21,16 +21,19 @@ import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
+import dev.quietstar.core.eval.AnswerEvaluator;
 import dev.quietstar.core.eval.EvalExample;
+import dev.quietstar.core.eval.EvalSetting;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.OutputSampler;
+import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.infer.ThoughtBranch;
+import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.core.eval.AnswerEvaluator;
-import dev.quietstar.core.eval.EvalSetting;
+import dev.quietstar.djl.infer.DjlDecoderStep;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.infer.NoGradScope;
-import dev.quietstar.djl.infer.ThoughtBranch;
-import dev.quietstar.djl.model.CausalDecoder;
-import dev.quietstar.djl.model.DecoderOutput;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
@@ -258,8 +261,10 @@ public final class Benchmarks {
         int[] lengths = options.quick() ? new int[] {16, 64} : new int[] {16, 64, 128};
         int n = 5;
         try (QuietStarModel model = benchModel(n); NoGradScope ignored = NoGradScope.enter()) {
-            ThoughtBranch branch = new ThoughtBranch(model, n);
-            CausalDecoder decoder = model.decoder();
+            // The sequential rollout runs the library's inference branch (core's) on this backend's step.
+            ThoughtBranch branch = new ThoughtBranch(new ThinkThenTalk.Settings(model.tokenizer(), n,
+                    model.config().thoughtTemperature(), model.metaTokens().startId(), model.metaTokens().endId()),
+                    null);
             for (int len : lengths) {
                 long[] ids = syntheticIds(len, 3);
                 Stats parallel = Stats.time(options.warmup(), options.runs(), () -> {
@@ -270,15 +275,21 @@ public final class Benchmarks {
                                 .talkHidden().get(0).toFloatArray();
                     }
                 });
+                ThoughtTokenSampler greedy = (logits, rows, vocab, k) -> new long[] {
+                    OutputSampler.argMax(logits, 0, vocab)};
                 Stats sequential = Stats.time(options.warmup(), Math.max(3, options.runs() / 2), () -> {
-                    try (NDManager m = model.manager().newSubManager()) {
+                    try (DjlDecoderStep step = new DjlDecoderStep(model)) {
                         for (int i = 0; i < len; i++) {
-                            NDArray prefix = m.create(Arrays.copyOf(ids, i + 1), new Shape(1, i + 1));
-                            DecoderOutput o = decoder.forward(prefix, null);
-                            NDArray base = o.hidden().get(":, -1:, :");
-                            NDArray keyMask = m.zeros(new Shape(1, 1, 1, i + 1));
-                            branch.think(m, o.cache(), base, new long[] {i + 1}, keyMask, ThoughtSamplers.greedy())
-                                    .afterHidden().toFloatArray();
+                            long[] positions = new long[i + 1];
+                            boolean[][] valid = new boolean[1][i + 1];
+                            for (int k = 0; k <= i; k++) {
+                                positions[k] = k;
+                                valid[0][k] = true;
+                            }
+                            DecoderStep.Output<DjlDecoderStep.Cache> o = step.forward(Arrays.copyOf(ids, i + 1),
+                                    positions, 1, i + 1, ThinkThenTalk.causalWithPadding(valid, i + 1), null);
+                            branch.think(step, o, new long[] {i + 1}, valid, greedy);
+                            step.release(o.cache());
                         }
                     }
                 });

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One thought on top of the key/value cache of the real tokens, for the next output token (DESIGN section 3.7).
+ * A reference implementation, on DJL arrays and written independently of core's loop, of one thought on top of the
+ * key/value cache of the real tokens: tests check core's {@link dev.quietstar.core.infer.ThoughtBranch} and the
+ * evaluator against it. The library itself has one thought-branch implementation, core's.
  *
  * <p>For rows whose real prefix has p tokens (the last at position p - 1), the branch feeds the start-of-thought
  * embedding at position p, then {@code thoughtLength} tokens each drawn from the logits of the previous branch
@@ -33,7 +35,7 @@ import java.util.Objects;
  * the caller frees them by closing those managers. Thread safety: instances hold no mutable state; concurrent calls
  * are safe when they use different scopes and samplers.
  */
-public final class ThoughtBranch {
+public final class ReferenceThoughtBranch {
 
     private final QuietStarModel model;
     private final int thoughtLength;
@@ -54,7 +56,7 @@ public final class ThoughtBranch {
      * @param model the model
      * @param thoughtLength sampled tokens per thought, at least 1
      */
-    public ThoughtBranch(QuietStarModel model, int thoughtLength) {
+    public ReferenceThoughtBranch(QuietStarModel model, int thoughtLength) {
         this.model = Objects.requireNonNull(model, "model");
         if (thoughtLength < 0) {
             throw new IllegalArgumentException("thoughtLength must be >= 0, was " + thoughtLength);
