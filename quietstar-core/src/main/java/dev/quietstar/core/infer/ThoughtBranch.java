@@ -74,6 +74,37 @@ public final class ThoughtBranch {
      */
     public <C> Thought think(DecoderStep<C> step, DecoderStep.Output<C> base, long[] nextPositions,
             boolean[][] keyValid, ThoughtTokenSampler sampler) {
+        Kept<C> kept = thinkAndKeep(step, base, nextPositions, keyValid, sampler);
+        try {
+            return new Thought(kept.ids(), mixing(step, base, kept.after(), nextPositions.length));
+        } finally {
+            step.release(kept.after().cache());
+        }
+    }
+
+    /**
+     * A thought whose branch is kept: the caller continues feeding tokens after the end-of-thought token (a thought
+     * that serves several tokens, as the training objective's look-ahead does) and releases the branch's cache.
+     *
+     * @param ids the thought tokens, (rows, thoughtLength) row-major
+     * @param after the output of the end-of-thought token: h_after per row and the branch's cache
+     * @param <C> the engine's cache type
+     */
+    public record Kept<C>(long[] ids, DecoderStep.Output<C> after) {}
+
+    /**
+     * Thinks once per row on top of a cache like {@link #think} and keeps the branch open instead of mixing.
+     *
+     * @param step the engine
+     * @param base the output whose cache holds the real keys
+     * @param nextPositions each row's number of real tokens p: the start token sits at position p
+     * @param keyValid per row, which cached keys are the row's real prefix
+     * @param sampler picks the thought tokens from logits with the meta-tokens masked
+     * @param <C> the engine's cache type
+     * @return the thought and the branch after its end token; the caller releases {@code after().cache()}
+     */
+    public <C> Kept<C> thinkAndKeep(DecoderStep<C> step, DecoderStep.Output<C> base, long[] nextPositions,
+            boolean[][] keyValid, ThoughtTokenSampler sampler) {
         int rows = nextPositions.length;
         int n = settings.thoughtLength();
         int vocab = step.vocabSize();
@@ -109,12 +140,29 @@ public final class ThoughtBranch {
                 }
                 out = next;
             }
-            return new Thought(thoughtIds, mix(step, base, out, rows));
+            DecoderStep.Output<C> after = out;
+            out = null;
+            return new Kept<>(thoughtIds, after);
         } finally {
             if (out != null) {
                 step.release(out.cache());
             }
         }
+    }
+
+    /**
+     * The mixing head (the backend's, or the user's one this branch was given) on h_base and h_after.
+     *
+     * @param step the engine
+     * @param base the outputs whose hidden states and logits are each row's h_base and base logits
+     * @param after the outputs whose hidden states and logits are each row's h_after and its logits
+     * @param rows batch rows
+     * @param <C> the engine's cache type
+     * @return the weights and the mixed logits, meta-tokens not masked
+     */
+    public <C> DecoderStep.Mixing mixing(DecoderStep<C> step, DecoderStep.Output<C> base, DecoderStep.Output<C> after,
+            int rows) {
+        return mix(step, base, after, rows);
     }
 
     private <C> DecoderStep.Mixing mix(DecoderStep<C> step, DecoderStep.Output<C> base, DecoderStep.Output<C> after,

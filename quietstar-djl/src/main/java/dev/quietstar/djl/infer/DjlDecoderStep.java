@@ -167,7 +167,7 @@ public final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, 
      * @param sampler the DJL sampler
      * @return the plain-array sampler
      */
-    ThoughtTokenSampler adapt(ThoughtSampler<NDArray> sampler) {
+    public ThoughtTokenSampler adapt(ThoughtSampler<NDArray> sampler) {
         return (logits, rows, vocab, step) -> {
             try (NDManager work = call.newSubManager()) {
                 NDArray chosen = sampler.sample(work.create(logits, new Shape(rows, 1, vocab)), step);

@@ -9,6 +9,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.SpanThought;
+import dev.quietstar.core.infer.SteppedReasoner;
+import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.model.CausalDecoder;
@@ -45,14 +50,27 @@ class SpanThoughtTest {
         return m;
     }
 
+    /** Core's SpanThought on the DJL decoder step with a forced thought: scores the answer, or generates 3 tokens. */
+    private static SpanThought.Scored span(QuietStarModel model, int span, int[] prompt, int[] answer, int[] thought,
+            boolean generate) {
+        return DjlReasoner.wrap(model).withStep(new SteppedReasoner.StepTask<SpanThought.Scored>() {
+            @Override
+            public <C> SpanThought.Scored run(DecoderStep<C> step, ThinkThenTalk loop) {
+                SpanThought thinker = new SpanThought(loop, span);
+                ThoughtTokenSampler forced = (logits, rows, vocab, k) -> new long[] {thought[k]};
+                return generate ? thinker.generate(step, prompt, 3, -1, forced)
+                        : thinker.score(step, prompt, answer, forced);
+            }
+        });
+    }
+
     @Test
     void oneThoughtServingTheLookAheadEqualsTheTrainingForwardAtThatPosition() {
         int[] prompt = {256, 81, 58, 32, 49, 43, 50, 61, 63, 10, 65, 58, 32}; // <bos>Q: 1+2=?\nA:_
         int[] answer = {51, 10, 81};
         int[] thought = {72, 105, 33};
         try (QuietStarModel model = model(); NDManager m = NDManager.newBaseManager()) {
-            SpanThought.Scored span = new SpanThought(model, T).score(prompt, answer, (logits, step) ->
-                    logits.getManager().create(new long[] {thought[step]}, new Shape(1, 1)));
+            SpanThought.Scored span = span(model, T, prompt, answer, thought, false);
             assertThat(span.thoughtIds()).containsExactly(thought);
             // The training forward: the thought after the last prompt token, the answer teacher-forced after it.
             int len = prompt.length + answer.length;
@@ -80,15 +98,13 @@ class SpanThoughtTest {
                 assertThat(span.mixingWeights()[s]).isCloseTo(w.getFloat(0, 0), within(1e-5));
             }
             // span 1 keeps the thought for one token only: later tokens come from the base model
-            SpanThought.Scored one = new SpanThought(model, 1).score(prompt, answer, (logits, step) ->
-                    logits.getManager().create(new long[] {thought[step]}, new Shape(1, 1)));
+            SpanThought.Scored one = span(model, 1, prompt, answer, thought, false);
             assertThat(one.logProbs()[0]).isCloseTo(span.logProbs()[0], within(1e-6));
             NDArray base = model.decoder().logits(r.baseHidden().get(":, " + (i + 1) + ", :"))
                     .add(model.metaTokenLogitMask(m)).logSoftmax(-1);
             assertThat(one.logProbs()[1]).isCloseTo(base.getFloat(0, answer[1]), within(1e-5));
             // greedy generation picks the arg-max of the same mixed distributions
-            SpanThought.Scored gen = new SpanThought(model, T).generate(prompt, 3, -1, (logits, step) ->
-                    logits.getManager().create(new long[] {thought[step]}, new Shape(1, 1)));
+            SpanThought.Scored gen = span(model, T, prompt, answer, thought, true);
             assertThat(gen.tokens()).hasSize(3);
             float[] first = span.probabilities()[0];
             int best = 0;

@@ -2,13 +2,18 @@ package dev.quietstar.examples.demo;
 
 import ai.djl.ndarray.NDArray;
 import dev.quietstar.api.ThoughtSampler;
+import dev.quietstar.core.eval.AnswerEvaluator;
 import dev.quietstar.core.eval.AnswerMatching;
 import dev.quietstar.core.eval.EvalExample;
-import dev.quietstar.core.text.TextTokenizer;
-import dev.quietstar.core.eval.AnswerEvaluator;
 import dev.quietstar.core.eval.ExampleResult;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.SpanThought;
+import dev.quietstar.core.infer.SteppedReasoner;
+import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.infer.CustomThoughtGeneration;
-import dev.quietstar.djl.infer.SpanThought;
+import dev.quietstar.djl.infer.DjlDecoderStep;
+import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import java.util.ArrayList;
@@ -80,10 +85,23 @@ final class SpanEvaluation {
      */
     static Result evaluate(String label, QuietStarModel model, List<EvalExample> examples,
             List<String> workedSolutions, Result sampled, Source source, long seed, int constantId) {
+        // Demo code measuring the DJL backend: core's SpanThought on the DJL decoder step, with DJL samplers.
+        return DjlReasoner.wrap(model).withStep(new SteppedReasoner.StepTask<Result>() {
+            @Override
+            public <C> Result run(DecoderStep<C> step, ThinkThenTalk loop) {
+                return evaluate(label, model, examples, workedSolutions, sampled, source, seed, constantId,
+                        (DjlDecoderStep) step, loop);
+            }
+        });
+    }
+
+    private static Result evaluate(String label, QuietStarModel model, List<EvalExample> examples,
+            List<String> workedSolutions, Result sampled, Source source, long seed, int constantId,
+            DjlDecoderStep step, ThinkThenTalk loop) {
         TextTokenizer tok = model.tokenizer();
         int span = model.config().lookahead();
         int n = model.config().thoughtLength();
-        SpanThought thinker = new SpanThought(model, span);
+        SpanThought thinker = new SpanThought(loop, span);
         int[] alphabet = AnswerEvaluator.ANSWER_ALPHABET.chars().flatMap(c -> {
             int[] ids = tok.encode(String.valueOf((char) c));
             return ids.length == 1 ? IntStream.of(ids[0]) : IntStream.empty();
@@ -106,7 +124,8 @@ final class SpanEvaluation {
             int[] prompt = tok.withDocumentStart(tok.encode(ex.prompt()));
             int[] answer = tok.encode(AnswerEvaluator.answerText(ex));
             int[] forced = forcedThought(source, tok, n, e, workedSolutions, sampled, examples.size());
-            SpanThought.Scored s = thinker.score(prompt, answer, sampler(source, model, seed, e, constantId, forced));
+            SpanThought.Scored s = thinker.score(step, prompt, answer,
+                    step.adapt(sampler(source, model, seed, e, constantId, forced)));
             List<Double> logProbs = new ArrayList<>();
             int right = 0;
             double renormalised = 1;
@@ -131,8 +150,9 @@ final class SpanEvaluation {
             thoughts.add(tok.decode(s.thoughtIds()));
             thoughtIds.add(s.thoughtIds());
             long t0 = System.nanoTime();
-            SpanThought.Scored g = thinker.generate(prompt, answer.length + AnswerEvaluator.DEFAULT_GENERATION_MARGIN,
-                    newline, sampler(source, model, seed, e, constantId, forced));
+            SpanThought.Scored g = thinker.generate(step, prompt,
+                    answer.length + AnswerEvaluator.DEFAULT_GENERATION_MARGIN, newline,
+                    step.adapt(sampler(source, model, seed, e, constantId, forced)));
             nanos += System.nanoTime() - t0;
             generatedTokens += g.tokens().length;
             String text = tok.decode(g.tokens());

@@ -1,12 +1,17 @@
 package dev.quietstar.examples.demo;
 
-import dev.quietstar.examples.data.ColumnArithmeticCorpus;
-import dev.quietstar.core.eval.EvalExample;
-import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.core.eval.AnswerEvaluator;
-import dev.quietstar.djl.infer.SpanThought;
+import dev.quietstar.core.eval.EvalExample;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.SpanThought;
+import dev.quietstar.core.infer.SteppedReasoner;
+import dev.quietstar.core.infer.ThinkThenTalk;
+import dev.quietstar.core.text.TextTokenizer;
+import dev.quietstar.djl.infer.DjlDecoderStep;
+import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ThoughtSamplers;
+import dev.quietstar.examples.data.ColumnArithmeticCorpus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +62,19 @@ final class ThoughtQuality {
 
     static Point measure(QuietStarModel model, int step, List<EvalExample> examples, List<String> workedSolutions,
             long seed) {
+        // Demo code measuring the DJL backend: core's SpanThought on the DJL decoder step, with DJL samplers.
+        return DjlReasoner.wrap(model).withStep(new SteppedReasoner.StepTask<Point>() {
+            @Override
+            public <C> Point run(DecoderStep<C> decoder, ThinkThenTalk loop) {
+                return measure(model, step, examples, workedSolutions, seed, (DjlDecoderStep) decoder, loop);
+            }
+        });
+    }
+
+    private static Point measure(QuietStarModel model, int step, List<EvalExample> examples,
+            List<String> workedSolutions, long seed, DjlDecoderStep decoder, ThinkThenTalk loop) {
         TextTokenizer tok = model.tokenizer();
-        SpanThought thinker = new SpanThought(model, model.config().lookahead());
+        SpanThought thinker = new SpanThought(loop, model.config().lookahead());
         int columns = ColumnArithmeticCorpus.COLUMNS;
         int[] sampledCols = new int[columns];
         int[] greedyCols = new int[columns];
@@ -72,8 +88,8 @@ final class ThoughtQuality {
             EvalExample ex = examples.get(e);
             int[] prompt = tok.withDocumentStart(tok.encode(ex.prompt()));
             int[] answer = tok.encode(AnswerEvaluator.answerText(ex));
-            SpanThought.Scored s = thinker.score(prompt, answer, ThoughtSamplers.categorical(
-                    model.config().thoughtTemperature(), new SplittableRandom(seed * 1_000_003L + e)));
+            SpanThought.Scored s = thinker.score(decoder, prompt, answer, decoder.adapt(ThoughtSamplers.categorical(
+                    model.config().thoughtTemperature(), new SplittableRandom(seed * 1_000_003L + e))));
             for (double lp : s.logProbs()) {
                 nll -= lp;
                 tokens++;
@@ -84,7 +100,8 @@ final class ThoughtQuality {
             }
             String truth = workedSolutions.get(e);
             sampledExact += score(tok.decode(s.thoughtIds()), truth, sampledCols);
-            SpanThought.Scored g = thinker.score(prompt, new int[] {answer[0]}, ThoughtSamplers.greedy());
+            SpanThought.Scored g = thinker.score(decoder, prompt, new int[] {answer[0]},
+                    decoder.adapt(ThoughtSamplers.greedy()));
             greedyExact += score(tok.decode(g.thoughtIds()), truth, greedyCols);
         }
         int n = Math.max(1, examples.size());
