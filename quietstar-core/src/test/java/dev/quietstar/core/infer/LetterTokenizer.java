@@ -19,6 +19,8 @@ final class LetterTokenizer implements TextTokenizer {
     static final String END_TEXT = "<eot>";
 
     private final boolean hasPad;
+    /** Every context {@link #decodeAfter} was given, in order. */
+    final java.util.List<int[]> contexts = new java.util.ArrayList<>();
 
     LetterTokenizer(boolean hasPad) {
         this.hasPad = hasPad;
@@ -56,6 +58,12 @@ final class LetterTokenizer implements TextTokenizer {
             }
         }
         return b.toString();
+    }
+
+    @Override
+    public String decodeAfter(int[] context, int[] ids) {
+        contexts.add(context.clone());
+        return decode(ids);
     }
 
     @Override

@@ -171,4 +171,19 @@ class OutputSamplerTest {
         assertThat(hot[2] / DRAWS).isCloseTo(Math.sqrt(3) / s, within(0.01));
         assertThat(hot[3]).isZero();
     }
+
+    @Test
+    void largeLogitsAreShiftedByTheirMaximumBeforeExponentiating() {
+        // e^400 overflows a double; p = (e, 1) / (1 + e) only if the maximum is subtracted first
+        double p0 = Math.E / (1 + Math.E);
+        assertThat(frequencies(Sampling.categorical(1.0, 0), 400f, 399f).get(0)).isCloseTo(p0, within(0.01));
+        SplittableRandom rng = new SplittableRandom(8);
+        int zeros = 0;
+        for (int i = 0; i < DRAWS; i++) {
+            if (ThinkThenTalk.categorical(new float[] {400f, 399f}, 0, 2, 1.0, rng) == 0) {
+                zeros++;
+            }
+        }
+        assertThat((double) zeros / DRAWS).isCloseTo(p0, within(0.01));
+    }
 }

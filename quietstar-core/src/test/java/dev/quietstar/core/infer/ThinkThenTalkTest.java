@@ -587,7 +587,8 @@ class ThinkThenTalkTest {
         RecordingDecoder tight = decoder(9);
         assertThatThrownBy(() -> loop(3).run(tight, List.of("abc"), greedy(2, ThinkingPolicy.everyToken()), null,
                 null, null)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("needs 10 positions").hasMessageContaining("at most 1");
+                .hasMessageContaining("(5 positions: start, 3 tokens, end) needs 10 positions")
+                .hasMessageContaining("at most 1 or shorten");
         RecordingDecoder tiny = decoder(4);
         assertThatThrownBy(() -> loop(0).run(tiny, List.of("abc"), greedy(1, ThinkingPolicy.never()), null, null,
                 null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("longer than");
@@ -599,7 +600,10 @@ class ThinkThenTalkTest {
                 null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one prompt");
         assertThatThrownBy(() -> loop(0).run(fits, List.of("a"),
                 greedy(1, ThinkingPolicy.never()).withStopStrings(List.of("a!")), null, null, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a!");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"a!\"");
+        assertThatThrownBy(() -> loop(0).run(fits, List.of("a"),
+                greedy(1, ThinkingPolicy.never()).withStopStrings(List.of("a b\u0001")), null, null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"a b\\u0001\"");
         assertThat(tight.calls).isEmpty();
         assertThat(tiny.calls).isEmpty();
         assertThatThrownBy(() -> new ThinkThenTalk.Settings(new LetterTokenizer(true), -1, 1.0, START, END))
@@ -692,7 +696,8 @@ class ThinkThenTalkTest {
         // 4 tokens + a thought of 4 positions: exactly 8
         assertThat(loop(2).score(d, "abc", ThoughtSampling.GREEDY, 0).tokenIds()).hasSize(3);
         assertThatThrownBy(() -> loop(2).score(decoder(7), "abc", ThoughtSampling.GREEDY, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 8 positions");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("with a thought of 4 positions it needs 8 positions");
         assertThatThrownBy(() -> loop(2).score(d, "", ThoughtSampling.GREEDY, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> loop(2).score(d, "z", ThoughtSampling.GREEDY, 0))
@@ -725,6 +730,84 @@ class ThinkThenTalkTest {
         }
         assertThatThrownBy(() -> loop(1).scoreWithGains(decoder(64), "abc", ThoughtSampling.GREEDY, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("thinking gate");
+    }
+
+    @Test
+    void eachRowsGainComesFromItsOwnHiddenStateAndLogits() {
+        RecordingDecoder d = decoder(64);
+        float[] gw = {1f, -0.5f, 0.25f, 0.5f, 0.2f, 0.1f};
+        ThinkingGate gate = new ThinkingGate(4, gw, 0f, 1, 0.1, 0.1);
+        ThinkThenTalk ttt = new ThinkThenTalk(
+                new ThinkThenTalk.Settings(new LetterTokenizer(true), 1, 1.0, START, END), gate);
+        List<Double> gains = new ArrayList<>();
+        ThinkingPolicy recording = new ThinkingPolicy() {
+            @Override
+            public boolean thinkBeforeNext(String textSoFar, int generatedTokens) {
+                throw new AssertionError("a gated policy must get the prediction");
+            }
+
+            @Override
+            public boolean thinkBeforeNext(String textSoFar, int generatedTokens, double gain) {
+                gains.add(gain);
+                return false;
+            }
+
+            @Override
+            public boolean usesGate() {
+                return true;
+            }
+        };
+        ttt.run(d, List.of("abc", "gh"), greedy(1, recording), null, null, null);
+        DecoderStep.Output<Cache> pre = d.calls.get(0).out();
+        assertThat(gains).hasSize(2);
+        for (int r = 0; r < 2; r++) {
+            assertThat(gains.get(r)).as("row %d", r).isEqualTo(
+                    gate.predictFromLogits(pre.hidden(), r * 4, pre.logits(), r * VOCAB, VOCAB, START, END));
+        }
+        assertThat(gains.get(0)).isNotEqualTo(gains.get(1));
+    }
+
+    @Test
+    void greedyThoughtsOfEachRowComeFromItsOwnLogits() {
+        GenerationOptions o = greedy(3, ThinkingPolicy.everyToken());
+        RecordingDecoder d = decoder(64);
+        List<GenerationResult> batch = loop(2).run(d, List.of("abc", "h"), o, null, null, null);
+        for (int r = 0; r < 2; r++) {
+            GenerationResult alone = loop(2).run(decoder(64), List.of(List.of("abc", "h").get(r)), o, null, null,
+                    null).get(0);
+            assertThat(batch.get(r)).isEqualTo(alone);
+        }
+        assertThat(batch.get(0).traces().get(0).thoughtIds()).isNotEqualTo(batch.get(1).traces().get(0).thoughtIds());
+    }
+
+    @Test
+    void tokensAreDecodedAfterTheTextBeforeThem() {
+        RecordingDecoder d = decoder(64);
+        d.bias[id('c')] = 50;
+        d.mixBias[id('d')] = 80;
+        LetterTokenizer tok = new LetterTokenizer(true);
+        ThinkThenTalk ttt = new ThinkThenTalk(new ThinkThenTalk.Settings(tok, 1, 1.0, START, END));
+        GenerationResult g = ttt.run(d, List.of("ab"), greedy(2, ThinkingPolicy.everyToken()), null, null, null)
+                .get(0);
+        assertThat(g.text()).isEqualTo("dd");
+        // per token: the token after the text so far, the thought after it, then the whole generated text
+        List<String> seen = tok.contexts.stream().map(c -> Arrays.toString(c)).toList();
+        String prompt = Arrays.toString(new int[] {BOS, id('a'), id('b')});
+        String afterOne = Arrays.toString(new int[] {BOS, id('a'), id('b'), id('d')});
+        assertThat(seen).containsExactly(prompt, prompt, prompt, afterOne, afterOne, prompt);
+    }
+
+    @Test
+    void scoreIsTheLogSoftmaxOfSpreadOutLogits() {
+        RecordingDecoder d = decoder(64);
+        var score = loop(1).score(d, "ab", ThoughtSampling.GREEDY, 0);
+        DecoderStep.Output<Cache> first = d.calls.get(0).out();
+        double base = logSoftmaxAt(first.logits(), id('a'));
+        assertThat(score.baseLogProbs().get(0)).isCloseTo(base, within(1e-9));
+        assertThat(score.thinkLogProbs().get(0)).isCloseTo(
+                logSoftmaxAt(d.mixes.get(0).result().mixedLogits(), id('a')), within(1e-9));
+        // the distribution is spread out: log-sum-exp matters
+        assertThat(base).isLessThan(-0.5);
     }
 
     @Test
