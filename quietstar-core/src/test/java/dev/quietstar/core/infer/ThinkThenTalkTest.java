@@ -692,17 +692,20 @@ class ThinkThenTalkTest {
 
     @Test
     void scoreRefusesTextsThatAreEmptyOrTooLong() {
+        // The loop feeds 3 of the 4 tokens (positions 0..2) and a thought of 4 positions (3..6), but asks for
+        // len + thought = 8 positions: the same texts the parallel forward of the DJL backend accepts, which also
+        // computes a thought after the last token.
         RecordingDecoder d = decoder(8);
-        // 4 tokens + a thought of 4 positions: exactly 8
         assertThat(loop(2).score(d, "abc", ThoughtSampling.GREEDY, 0).tokenIds()).hasSize(3);
+        assertThat(d.calls.stream().mapToLong(c -> c.positionIds()[0]).max().orElseThrow()).isEqualTo(6);
         assertThatThrownBy(() -> loop(2).score(decoder(7), "abc", ThoughtSampling.GREEDY, 0))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("with a thought of 4 positions it needs 8 positions");
+                .hasMessageContaining("with a thought of 4 positions it needs 8 positions, the model has 7");
         assertThatThrownBy(() -> loop(2).score(d, "", ThoughtSampling.GREEDY, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> loop(2).score(d, "z", ThoughtSampling.GREEDY, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2 tokens");
-        assertThat(loop(2).score(decoder(8), "a", ThoughtSampling.GREEDY, 0).tokenIds()).containsExactly(0);
+        assertThat(loop(2).score(decoder(6), "a", ThoughtSampling.GREEDY, 0).tokenIds()).containsExactly(0);
     }
 
     @Test
