@@ -1,7 +1,7 @@
 package dev.quietstar.api;
 
 /**
- * Generates a thought after every position of every sequence of a batch, in parallel (DESIGN section 3.2).
+ * Generates a thought after every position of every sequence of a batch, in parallel (docs/algorithm.md section 2).
  *
  * <p>Pass 0 is the ordinary causal pass; pass k feeds, at every position i, the k-th token of that position's
  * thought at position id i + k. Each thought token attends to the real prefix x_0..x_i and to its own earlier

@@ -4,7 +4,7 @@ package dev.quietstar.api;
  * Chooses the thought token at one step of every thought being generated in parallel.
  *
  * <p>The default samples from {@code softmax(logits / temperature)} with the two meta-token logits set to -1e10
- * (DESIGN section 3.3); greedy and forced samplers exist for ablations and for tests, which can force given ids.
+ * (docs/algorithm.md section 3); greedy and forced samplers exist for ablations and for tests, which can force given ids.
  *
  * @param <A> the backend's array type
  */

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a checkpoint's {@code quietstar.json} says (DESIGN section 4), read without any engine: the Quiet-STaR
+ * What a checkpoint's {@code quietstar.json} says (docs/training.md), read without any engine: the Quiet-STaR
  * configuration, the meta-token ids and the tokenizer type.
  *
  * @param formatVersion layout version of {@code quietstar.json}

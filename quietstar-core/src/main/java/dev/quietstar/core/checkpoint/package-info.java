@@ -1,5 +1,5 @@
 /**
- * Engine-neutral reading of a Quiet-STaR checkpoint folder (DESIGN section 4) for backends that cannot use the
+ * Engine-neutral reading of a Quiet-STaR checkpoint folder (docs/training.md) for backends that cannot use the
  * training backend's loader: the decoder's architecture from {@code config.json}, the tensors of
  * {@code *.safetensors} as plain float arrays, and {@code quietstar.json} with the tokenizer beside it.
  */

@@ -7,7 +7,7 @@ package dev.quietstar.core.infer;
  * <p>A step feeds {@code length} tokens per row at explicit position ids under an additive attention mask over the
  * cached keys followed by the new ones, on top of an optional cache, and returns the final-norm hidden state and the
  * logits of each row's last fed token plus the extended cache. When a fed id is the start- or end-of-thought token,
- * the backend uses the learned meta-token vector in place of that id's embedding row (DESIGN section 3.1).
+ * the backend uses the learned meta-token vector in place of that id's embedding row (docs/algorithm.md section 1).
  *
  * <p>Caches are immutable values owned by the caller: a step never changes the cache it is given (so a thought can
  * branch off the real cache and be dropped), and {@link #release} frees one the caller no longer needs.
@@ -95,7 +95,7 @@ public interface DecoderStep<C> {
 
     /**
      * The mixing head on the hidden states before and after a thought: w = head([h_base; h_after]) and the mixed
-     * logits {@code lm_head((1 - w) h_base + w h_after)} (DESIGN section 3.4), meta-tokens not masked.
+     * logits {@code lm_head((1 - w) h_base + w h_after)} (docs/algorithm.md section 4), meta-tokens not masked.
      *
      * @param base the output whose last hidden state is h_base (the last real token)
      * @param after the output whose last hidden state is h_after (the end-of-thought token)

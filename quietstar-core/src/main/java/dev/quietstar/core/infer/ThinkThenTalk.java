@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * The think-then-talk generation loop over a left-padded batch of prompts (DESIGN section 3.7), written once for
+ * The think-then-talk generation loop over a left-padded batch of prompts (docs/algorithm.md section 8), written once for
  * every engine on top of a {@link DecoderStep}.
  *
  * <p>The loop keeps the key/value cache of the real tokens. Before an output token, when the

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One thought per row on top of the key/value cache of the real tokens (the paper's inference, DESIGN section 3.7):
+ * One thought per row on top of the key/value cache of the real tokens (the paper's inference, docs/algorithm.md section 8):
  * the only implementation of "run a thought on a cache", shared by generation, scoring and evaluation on every
  * engine.
  *

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The think-then-talk loop (DESIGN section 3.7) against {@link RecordingDecoder}: what is fed to the engine, at which
+ * The think-then-talk loop (docs/algorithm.md section 8) against {@link RecordingDecoder}: what is fed to the engine, at which
  * positions under which mask, and how the engine's outputs become tokens, traces and scores.
  */
 class ThinkThenTalkTest {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * small model.
  *
  * <p>Checks seeded reproducibility (two runs give the same metrics and the same weights file), a bit-exact resume
- * (N steps straight equal N/2 steps, a checkpoint and N/2 resumed steps), the checkpoint layout (DESIGN section 4)
+ * (N steps straight equal N/2 steps, a checkpoint and N/2 resumed steps), the checkpoint layout (docs/training.md)
  * and that bad setups are rejected with messages that say what is wrong.
  */
 public abstract class BaseTrainerTestCase {

@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Think-then-talk generation and scoring with a Quiet-STaR model on DJL (DESIGN section 3.7).
+ * Think-then-talk generation and scoring with a Quiet-STaR model on DJL (docs/algorithm.md section 8).
  *
  * <p>Generation keeps the key/value cache of the real tokens. Before an output token, when the
  * {@link dev.quietstar.api.ThinkingPolicy} says so, core's {@link dev.quietstar.core.infer.ThoughtBranch} feeds the start-of-thought token,

@@ -346,7 +346,7 @@ public final class CausalDecoder implements AutoCloseable {
     }
 
     /**
-     * One pass of parallel thought generation with element-wise diagonal attention (DESIGN section 3.2, the
+     * One pass of parallel thought generation with element-wise diagonal attention (docs/algorithm.md section 2, the
      * memory-saving variant): every query at position i attends densely to the real keys (under {@code realMask})
      * and, through per-position dot products, to the keys of its own position in each earlier thought pass and in
      * this pass. Costs O(L * k * d) for the thought part instead of the O(L^2 * k * d) of a dense mask over all

@@ -56,7 +56,7 @@ public final class Masks {
     }
 
     /**
-     * The thought-pass diagonal block of DESIGN section 3.2 as the official code builds it,
+     * The thought-pass diagonal block of docs/algorithm.md section 2 as the official code builds it,
      * {@code eye * attention_mask}: the thought token at position i sees its own position's key of a thought pass
      * only when the token at i is real; a padded position sees none of its own thought chain.
      *

@@ -14,7 +14,7 @@ import java.util.List;
  * The transformer arithmetic of a {@link CausalDecoder}: GPT-2 blocks (LayerNorm, fused q/k/v {@code Conv1D},
  * GELU-tanh MLP, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU),
  * the final norm, and the two ways a layer attends: densely under an additive 4-D mask over cached plus new keys,
- * or with the element-wise diagonal of a thought pass (DESIGN section 3.2). The decoder owns the weights and checks
+ * or with the element-wise diagonal of a thought pass (docs/algorithm.md section 2). The decoder owns the weights and checks
  * the inputs; this class only computes, reading the weights through {@link CausalDecoder#weight(String)}.
  */
 final class TransformerBlocks {

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Writes the files of a {@link QuietStarModel} checkpoint into a folder (DESIGN section 4). */
+/** Writes the files of a {@link QuietStarModel} checkpoint into a folder (docs/training.md). */
 final class CheckpointFiles {
 
     private CheckpointFiles() {}

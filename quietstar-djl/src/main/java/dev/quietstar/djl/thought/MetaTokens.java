@@ -9,7 +9,7 @@ import dev.quietstar.djl.model.Ops;
 import java.util.Map;
 
 /**
- * The learned start-of-thought and end-of-thought embeddings (DESIGN section 3.1).
+ * The learned start-of-thought and end-of-thought embeddings (docs/algorithm.md section 1).
  *
  * <p>Both are ids of the vocabulary; when fed as input, these learned vectors replace their embedding rows. The
  * parameters hold the embeddings divided by the scale s (100 by default) and are multiplied by s when used, so

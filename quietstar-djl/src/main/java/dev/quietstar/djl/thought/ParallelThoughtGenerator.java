@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Generates a thought after every position of every row at once (DESIGN section 3.2; the paper's section 4.2,
+ * Generates a thought after every position of every row at once (docs/algorithm.md section 2; the paper's section 4.2,
  * "parallel sampling").
  *
  * <p>Pass 0 is the ordinary causal pass over the rows. Pass k feeds, at every position i, the k-th token of that

@@ -31,7 +31,7 @@ import java.util.OptionalInt;
 
 /**
  * A causal decoder equipped for Quiet-STaR: the decoder, the two meta-tokens, the mixing head, the tokenizer and
- * the configuration, saved and loaded together as a checkpoint folder (DESIGN section 4).
+ * the configuration, saved and loaded together as a checkpoint folder (docs/training.md).
  *
  * <p>Checkpoint folder: {@code model.safetensors} (decoder weights in HuggingFace names plus
  * {@code quietstar.start_embedding}, {@code quietstar.end_embedding} and {@code quietstar.mixing_head.*}),

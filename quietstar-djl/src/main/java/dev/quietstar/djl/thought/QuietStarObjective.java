@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Quiet-STaR objective (DESIGN section 3.5; the paper's equations 3 to 5).
+ * The Quiet-STaR objective (docs/algorithm.md section 5; the paper's equations 3 to 5).
  *
  * <p>With R rows, L positions, T look-ahead steps:
  * <ul>

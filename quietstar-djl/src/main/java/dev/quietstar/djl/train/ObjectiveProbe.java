@@ -36,7 +36,7 @@ import java.util.Objects;
 
 /**
  * One evaluation of the Quiet-STaR objective with forced thoughts, reporting every intermediate and the gradient
- * norm of every tensor: the {@code probe} file format of DESIGN section 4, for checking numbers against another
+ * norm of every tensor: the {@code probe} file format of docs/probe.md, for checking numbers against another
  * implementation.
  *
  * <p>The input gives B examples of L token ids, the thought ids of every row and position, and the pad id; the

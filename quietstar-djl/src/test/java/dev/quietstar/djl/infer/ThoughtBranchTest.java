@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN section 3, semantics test (f): cached inference equals the parallel training forward. */
+/** docs/algorithm.md section 10, semantics test (f): cached inference equals the parallel training forward. */
 class ThoughtBranchTest {
 
     private static final int N = 3;

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The semantics tests of DESIGN section 3: (a) to (e), on tiny random models, and the official pad mask. */
+/** The semantics tests of docs/algorithm.md section 10: (a) to (e), on tiny random models, and the official pad mask. */
 class QuietStarSemanticsTest {
 
     static final int N = 3; // thought length

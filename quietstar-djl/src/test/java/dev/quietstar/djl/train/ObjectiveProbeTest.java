@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The probe of DESIGN section 4 on tiny checkpoints. */
+/** The probe of docs/probe.md on tiny checkpoints. */
 class ObjectiveProbeTest {
 
     static final int N = 3; // thought length

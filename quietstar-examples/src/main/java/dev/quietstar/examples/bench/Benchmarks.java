@@ -55,7 +55,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The benchmark figures of {@code quietstar bench} (DESIGN section 5), each a set of measured rows and the ratios
+ * The benchmark figures of {@code quietstar bench} (docs/benchmarks.md), each a set of measured rows and the ratios
  * between them, measured side by side in one run.
  *
  * <ol>
@@ -255,7 +255,7 @@ public final class Benchmarks {
     private Map<String, Object> parallelVsSequential() {
         Map<String, Object> f = figure("parallel-generation", "Parallel thought generation vs per-position rollout",
                 "One thought (thoughtLength 5, greedy) after every one of L positions of one sequence, no gradient. "
-                        + "Parallel: thoughtLength + 2 batched passes over all positions (DESIGN 3.2). Sequential: "
+                        + "Parallel: thoughtLength + 2 batched passes over all positions (docs/algorithm.md section 2). Sequential: "
                         + "for each position, its prefix through the decoder, then its thought token by token on "
                         + "that key/value cache.");
         int[] lengths = options.quick() ? new int[] {16, 64} : new int[] {16, 64, 128};

@@ -15,7 +15,7 @@ import picocli.CommandLine;
 
 /**
  * Evaluates the Quiet-STaR objective once with forced thoughts and prints every intermediate as one JSON object
- * (the probe format of DESIGN section 4), for checking numbers against another implementation.
+ * (the probe format of docs/probe.md), for checking numbers against another implementation.
  *
  * <p>The probe runs on the {@code djl-pytorch} backend's {@link ObjectiveProbe}: this is the one command that
  * uses that backend directly, because the probe reports engine-level intermediates that the SPI does not expose.

@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
 
 /**
  * Evaluates "think once at the start of the answer, and keep the thought for the look-ahead tokens" with
- * {@link SpanThought}: the way the training objective uses a thought (DESIGN section 3.5), where the per-token
+ * {@link SpanThought}: the way the training objective uses a thought (docs/algorithm.md section 5), where the per-token
  * reasoner drops it after one token.
  *
  * <p>Where the thought comes from is the experiment: sampled by the model (as in training), greedy, one fixed token

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash safety of {@code quietstar train} (DESIGN section 4: checkpoints are written atomically): a training process
+ * Crash safety of {@code quietstar train} (docs/training.md: checkpoints are written atomically): a training process
  * in its own JVM is killed with SIGKILL at eleven moments (during start-up, in the middle of steps, right after a
  * checkpoint and while checkpoints are being written), each time resumed from the latest complete checkpoint, and
  * the run that results must equal an uninterrupted run bit for bit: every checkpoint's weights and optimiser state,

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Think-then-talk generation and scoring of an exported Quiet-STaR model on ONNX Runtime (DESIGN section 3.7), with
+ * Think-then-talk generation and scoring of an exported Quiet-STaR model on ONNX Runtime (docs/algorithm.md section 8), with
  * no libtorch: core's engine-neutral {@link ThinkThenTalk} loop on an ONNX decoder step.
  *
  * <p>Generation keeps the key/value cache of the real tokens as ONNX Runtime tensors. Before an output token, when
