@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param config the algorithm, optimiser and schedule settings
  * @param outputDir folder that receives checkpoints ({@code checkpoints/step-N/}) and {@code metrics.jsonl}
  * @param objective what to optimise
+ * @param device where to train: the CPU by default, a GPU only when asked for and present
  */
-public record TrainingSetup(ModelSource model, QuietStarConfig config, Path outputDir, TrainingObjective objective) {
+public record TrainingSetup(ModelSource model, QuietStarConfig config, Path outputDir, TrainingObjective objective,
+        ComputeDevice device) {
 
     /** Rejects null fields. */
     public TrainingSetup {
@@ -20,10 +22,23 @@ public record TrainingSetup(ModelSource model, QuietStarConfig config, Path outp
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(outputDir, "outputDir");
         Objects.requireNonNull(objective, "objective");
+        Objects.requireNonNull(device, "device");
     }
 
     /**
-     * Quiet-STaR training.
+     * Training on the CPU.
+     *
+     * @param model the starting model
+     * @param config the settings
+     * @param outputDir the output folder
+     * @param objective what to optimise
+     */
+    public TrainingSetup(ModelSource model, QuietStarConfig config, Path outputDir, TrainingObjective objective) {
+        this(model, config, outputDir, objective, ComputeDevice.CPU);
+    }
+
+    /**
+     * Quiet-STaR training on the CPU.
      *
      * @param model the starting model
      * @param config the settings

@@ -9,6 +9,7 @@ import com.google.inject.Key;
 import com.google.inject.Module;
 import com.google.inject.TypeLiteral;
 import com.google.inject.util.Modules;
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.MixingHead;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
@@ -111,6 +112,20 @@ public final class DjlBackend implements QuietStarBackend, GuiceBackend {
         DjlEngines.pytorch();
         QuietStarConfig config = QuietStarConfig.official();
         return DjlReasoner.owning(DjlTrainerFactory.openModel(source, config, Device.cpu()), inference);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A GPU must be one PyTorch reports; the weights are loaded there and the decoder steps run there.
+     */
+    @Override
+    public Reasoner openReasoner(ModelSource source, ComputeDevice device) {
+        Device d = DjlEngines.device(device);
+        if (source instanceof ModelSource.Checkpoint c) {
+            return DjlReasoner.owning(QuietStarModel.load(c.folder(), d), inference);
+        }
+        return DjlReasoner.owning(DjlTrainerFactory.openModel(source, QuietStarConfig.official(), d), inference);
     }
 
     /** {@inheritDoc} */

@@ -1,6 +1,8 @@
 package dev.quietstar.djl;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.quietstar.api.ComputeDevice;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -32,6 +34,26 @@ public final class DjlEngines {
             throw new IllegalStateException("the DJL PyTorch engine is not available: " + f.get());
         }
         return Engine.getEngine(ENGINE);
+    }
+
+    /**
+     * The DJL device for a device choice: the CPU, or a GPU that PyTorch reports.
+     *
+     * @param device the choice
+     * @return the DJL device
+     * @throws IllegalArgumentException when the GPU is not present, naming how many PyTorch sees
+     */
+    public static Device device(ComputeDevice device) {
+        if (!device.gpu()) {
+            return Device.cpu();
+        }
+        int gpus = pytorch().getGpuCount();
+        if (device.index() >= gpus) {
+            throw new IllegalArgumentException("device " + device + " is not available: PyTorch sees " + gpus
+                    + " GPU(s) here" + (gpus == 0 ? " (the CPU natives are on the class path; docs/gpu.md says what "
+                    + "to add for CUDA)" : "") + "; use cpu" + (gpus > 0 ? " or gpu:0.." + (gpus - 1) : ""));
+        }
+        return Device.gpu(device.index());
     }
 
     /**

@@ -1,31 +1,26 @@
 package dev.quietstar.examples;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import com.google.inject.AbstractModule;
-import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.Module;
 import com.google.inject.TypeLiteral;
-import com.google.inject.util.Modules;
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.RewardEstimate;
 import dev.quietstar.api.RewardEstimator;
+import dev.quietstar.api.TinyModelSpec;
+import dev.quietstar.api.Trainer;
 import dev.quietstar.api.TrainingReport;
+import dev.quietstar.api.TrainingSetup;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.TrainingConfig;
+import dev.quietstar.api.spi.Capability;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.backend.Backends;
-import dev.quietstar.core.inject.QuietStarModule;
+import dev.quietstar.core.inject.Components;
 import dev.quietstar.core.text.ByteTokenizer;
-import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.model.CausalDecoder;
-import dev.quietstar.djl.model.DecoderConfig;
-import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.ReinforceRewardEstimator;
-import dev.quietstar.djl.train.DjlTrainer;
 import dev.quietstar.examples.data.ArithmeticCorpus;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -38,8 +33,8 @@ import java.util.Locale;
  * nats, so one lucky thought cannot dominate a step's gradient.
  *
  * <p>Wiring: the estimator is bound with {@code bind(new TypeLiteral<RewardEstimator<NDArray>>() {})} in a user
- * module that overrides the default binding; the program then asks the injector for the estimator and gives it to
- * the trainer. The same override works for any component a backend binds.
+ * module handed to backend creation ({@link Components#create}); every trainer of that backend then uses it. The
+ * same mechanism plugs any component a backend lists, and refuses one it cannot use.
  *
  * <pre>
  * java -cp quietstar-all.jar dev.quietstar.examples.CustomRewardEstimator out/ 10
@@ -75,14 +70,6 @@ public final class CustomRewardEstimator {
         }
     }
 
-    /** Binds the official estimator, the default the user module overrides. */
-    static final class DefaultEstimatorModule extends AbstractModule {
-        @Override
-        protected void configure() {
-            bind(ESTIMATOR_KEY).to(ReinforceRewardEstimator.class);
-        }
-    }
-
     /**
      * Trains a tiny model on the built-in arithmetic corpus with the clipped estimator.
      *
@@ -101,21 +88,26 @@ public final class CustomRewardEstimator {
     }
 
     /**
-     * Builds the injector with the custom estimator overriding the default one.
+     * The module that plugs the clipped estimator in.
      *
-     * @param config the configuration
-     * @return the injector
+     * @return the module
      */
-    public static Injector injector(QuietStarConfig config) {
-        Backends backends = Backends.discover();
-        QuietStarBackend backend = backends.select().create();
-        Module user = binder -> binder.bind(ESTIMATOR_KEY).to(ClippedReinforceEstimator.class);
-        return QuietStarModule.injector(config, backends, backend,
-                List.of(Modules.override(new DefaultEstimatorModule()).with(user)));
+    public static Module module() {
+        return binder -> binder.bind(ESTIMATOR_KEY).to(ClippedReinforceEstimator.class);
     }
 
     /**
-     * Trains a tiny model with the estimator the injector provides.
+     * A training backend that uses the clipped estimator wherever it trains: the user's module is handed to backend
+     * creation through {@link Components}, which refuses it if the chosen backend cannot use it.
+     *
+     * @return the backend
+     */
+    public static QuietStarBackend backend() {
+        return Components.create(Backends.discover().select(Capability.TRAIN), module());
+    }
+
+    /**
+     * Trains a tiny model with the clipped estimator, through the SPI.
      *
      * @param outputDir where metrics and the checkpoint go
      * @param steps optimiser steps
@@ -124,13 +116,9 @@ public final class CustomRewardEstimator {
     public static TrainingReport train(Path outputDir, int steps) {
         QuietStarConfig config = QuietStarConfig.smallModel().withShape(2, 2, 2, 32)
                 .withTraining(TrainingConfig.official().withSteps(steps).withBatch(2, 2));
-        Injector injector = injector(config);
-        RewardEstimator<NDArray> estimator = injector.getInstance(ESTIMATOR_KEY);
-        DjlEngines.pytorch();
-        CausalDecoder decoder = CausalDecoder.random(DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 64),
-                Device.cpu(), 1);
-        try (QuietStarModel model = QuietStarModel.create(decoder, ByteTokenizer.instance(), config, 1);
-                DjlTrainer trainer = new DjlTrainer(model, config, outputDir, estimator)) {
+        TinyModelSpec spec = new TinyModelSpec("gpt2", ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 64, 1);
+        try (Trainer trainer = backend().newTrainer(new TrainingSetup(new ModelSource.Tiny(spec), config,
+                outputDir))) {
             return trainer.train(ArithmeticCorpus.builder().optTrainDocuments(200).optHeldOutProblems(3).build()
                     .trainDataset());
         }

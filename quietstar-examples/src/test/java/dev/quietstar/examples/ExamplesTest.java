@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.inject.Injector;
+import com.google.inject.Guice;
 import dev.quietstar.api.RewardEstimate;
 import dev.quietstar.api.RewardEstimator;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.TrainingReport;
-import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
 import dev.quietstar.core.train.MetricsJsonlWriter;
@@ -48,8 +47,9 @@ class ExamplesTest {
     @Test
     void customRewardEstimatorIsInjectedAndClipsAdvantages() {
         DjlEngines.pytorch();
-        Injector injector = CustomRewardEstimator.injector(QuietStarConfig.smallModel());
-        RewardEstimator<NDArray> estimator = injector.getInstance(CustomRewardEstimator.ESTIMATOR_KEY);
+        RewardEstimator<NDArray> estimator = Guice.createInjector(CustomRewardEstimator.module())
+                .getInstance(CustomRewardEstimator.ESTIMATOR_KEY);
+        assertThat(CustomRewardEstimator.backend().name()).isEqualTo("djl-pytorch");
         assertThat(estimator).isInstanceOf(CustomRewardEstimator.ClippedReinforceEstimator.class);
         try (NDManager m = NDManager.newBaseManager()) {
             // T = 1 look-ahead step, 2 rows = 1 example x P = 2 thoughts, 2 positions.

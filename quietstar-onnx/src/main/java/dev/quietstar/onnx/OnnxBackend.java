@@ -1,9 +1,13 @@
 package dev.quietstar.onnx;
 
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
 import com.google.inject.Key;
 import com.google.inject.Module;
 import com.google.inject.util.Modules;
+import dev.quietstar.api.ComputeDevice;
+import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.Capability;
@@ -101,10 +105,36 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
      */
     @Override
     public Reasoner openReasoner(Path checkpoint) {
-        if (ExportedModel.isExport(checkpoint)) {
-            return OnnxReasoner.open(checkpoint, OnnxRuntimeSettings.defaults(), null, components);
+        return openReasoner(new ModelSource.Checkpoint(checkpoint), ComputeDevice.CPU);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The CPU turns the CUDA execution provider off; a GPU needs ONNX Runtime's GPU build on the class path
+     * (docs/gpu.md) and index 0, the device the sessions are created on.
+     */
+    @Override
+    public Reasoner openReasoner(ModelSource source, ComputeDevice device) {
+        if (!(source instanceof ModelSource.Checkpoint c)) {
+            return QuietStarBackend.super.openReasoner(source, device);
         }
-        return OnnxReasoner.openCheckpoint(checkpoint, OnnxRuntimeSettings.defaults(), components);
+        if (device.gpu()) {
+            if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                throw new IllegalArgumentException("device " + device + " is not available: this ONNX Runtime build "
+                        + "has no CUDA execution provider (add com.microsoft.onnxruntime:onnxruntime_gpu; see "
+                        + "docs/gpu.md); use cpu");
+            }
+            if (device.index() != 0) {
+                throw new IllegalArgumentException("device " + device + ": the onnxruntime backend runs on GPU 0; "
+                        + "use gpu:0 or cpu");
+            }
+        }
+        OnnxRuntimeSettings settings = new OnnxRuntimeSettings(0, OrtSession.SessionOptions.OptLevel.ALL_OPT,
+                device.gpu());
+        Path folder = c.folder();
+        return ExportedModel.isExport(folder) ? OnnxReasoner.open(folder, settings, null, components)
+                : OnnxReasoner.openCheckpoint(folder, settings, components);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.quietstar.api.spi;
 
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Trainer;
@@ -99,5 +100,24 @@ public interface QuietStarBackend {
         }
         throw new IllegalArgumentException("backend '" + name() + "' opens checkpoint folders only, not "
                 + source.getClass().getSimpleName() + " sources");
+    }
+
+    /**
+     * Opens any model source on a given device. The CPU is what {@link #openReasoner(ModelSource)} uses; a GPU is
+     * used only when the engine reports it, and refused otherwise with a message saying what the engine sees.
+     *
+     * <p>The default runs on the CPU only.
+     *
+     * @param source the model
+     * @param device where to run it
+     * @return a reasoner over that model on that device
+     * @throws UnsupportedCapabilityException when the backend cannot run on a GPU
+     * @throws IllegalArgumentException when the device is not present
+     */
+    default Reasoner openReasoner(ModelSource source, ComputeDevice device) {
+        if (device.gpu()) {
+            throw new UnsupportedCapabilityException(name(), Capability.GPU);
+        }
+        return openReasoner(source);
     }
 }

@@ -2,6 +2,7 @@ package dev.quietstar.core.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.Dataset;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Trainer;
@@ -88,9 +89,10 @@ public final class TrainingRuns {
      * @param output folder for {@code provenance.json}, {@code metrics.jsonl} and {@code checkpoints/}
      * @param objective what to optimise
      * @param command the command line recorded in {@code provenance.json}
+     * @param device where to train
      */
     public record Plan(Start start, QuietStarConfig config, Dataset data, Path output, TrainingObjective objective,
-            String command) {
+            String command, ComputeDevice device) {
         /** Rejects null fields. */
         public Plan {
             Objects.requireNonNull(start, "start");
@@ -99,6 +101,22 @@ public final class TrainingRuns {
             Objects.requireNonNull(output, "output");
             Objects.requireNonNull(objective, "objective");
             Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(device, "device");
+        }
+
+        /**
+         * A plan on the CPU.
+         *
+         * @param start how it starts
+         * @param config the configuration
+         * @param data the training text
+         * @param output the output folder
+         * @param objective what to optimise
+         * @param command the command line recorded in {@code provenance.json}
+         */
+        public Plan(Start start, QuietStarConfig config, Dataset data, Path output, TrainingObjective objective,
+                String command) {
+            this(start, config, data, output, objective, command, ComputeDevice.CPU);
         }
     }
 
@@ -229,10 +247,11 @@ public final class TrainingRuns {
             Map<String, String> notes = new LinkedHashMap<>();
             notes.put("backend", backend.name());
             notes.put("model", describe(plan.start()));
+            notes.put("device", plan.device().toString());
             Provenance.capture(plan.command(), config.training().seed(), config, plan.data().description(), notes)
                     .write(plan.output().resolve("provenance.json"));
             try (Trainer trainer = backend.newTrainer(new TrainingSetup(source, config, plan.output(),
-                    plan.objective()))) {
+                    plan.objective(), plan.device()))) {
                 if (plan.start() instanceof Start.Resume r && trainer.completedSteps() >= config.training().steps()) {
                     throw new IllegalArgumentException("checkpoint " + r.checkpoint() + " is already at step "
                             + trainer.completedSteps() + " of training.steps = " + config.training().steps()

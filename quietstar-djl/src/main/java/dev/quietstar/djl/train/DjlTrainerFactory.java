@@ -104,7 +104,7 @@ public final class DjlTrainerFactory {
      */
     public Trainer create(TrainingSetup setup) {
         QuietStarConfig config = setup.config();
-        QuietStarModel model = openModel(setup.model(), config, DjlEngines.pytorch().defaultDevice());
+        QuietStarModel model = openModel(setup.model(), config, DjlEngines.device(setup.device()));
         try {
             DjlComponents built = Objects.requireNonNull(perModel.apply(model), "components");
             DjlTrainer trainer = new DjlTrainer(model, config, setup.outputDir(), setup.objective(), built);

@@ -2,6 +2,7 @@ package dev.quietstar.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.Dataset;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
@@ -25,9 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * Sweeps the thinking gate's threshold on held-out data and writes the curve of thought tokens per token against
@@ -44,6 +45,10 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "Quiet-STaR checkpoint trained with the thinking gate (has thinking-gate.json).")
     Path checkpoint;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "Where the model runs: cpu (default), gpu or gpu:N, a GPU the backend's engine reports.")
+    String device;
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run the checkpoint on (djl-pytorch, onnxruntime; default: the best available "
@@ -103,7 +108,7 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
         AdaptiveCurve curve;
         ModelSource source = new ModelSource.Checkpoint(checkpoint);
         BackendProvider provider = InferenceBackends.choose(backend, source);
-        try (Reasoner reasoner = provider.create().openReasoner(source);
+        try (Reasoner reasoner = provider.create().openReasoner(source, ComputeDevice.parse(device));
                 CommandProgress progress = new CommandProgress("adaptive-curve", err, System.console() != null)) {
             if (!(reasoner instanceof SteppedReasoner stepped)) {
                 throw new IllegalArgumentException("backend '" + provider.name() + "' runs inference with its own "

@@ -2,6 +2,7 @@ package dev.quietstar.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.spi.BackendProvider;
@@ -25,9 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * Evaluates a checkpoint on a GSM8K- or CommonsenseQA-format question set, with and without thinking.
@@ -50,6 +51,10 @@ public final class EvalCommand implements Callable<Integer> {
             description = "JSON Lines question set: GSM8K {question, answer with '#### n'} or CommonsenseQA "
                     + "{question, choices, answerKey}.")
     Path data;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "Where the model runs: cpu (default), gpu or gpu:N, a GPU the backend's engine reports.")
+    String device;
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
@@ -130,7 +135,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<SettingResult> results;
         long start = System.nanoTime();
         BackendProvider provider = InferenceBackends.choose(backend, source);
-        try (Reasoner reasoner = provider.create().openReasoner(source)) {
+        try (Reasoner reasoner = provider.create().openReasoner(source, ComputeDevice.parse(device))) {
             if (!(reasoner instanceof SteppedReasoner stepped)) {
                 throw new IllegalArgumentException("backend '" + provider.name() + "' runs inference with its own "
                         + "loop rather than core's decoder step, so the evaluator cannot drive it; choose a backend "

@@ -3,16 +3,16 @@ package dev.quietstar.examples.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.Sampling;
 import dev.quietstar.api.ThinkingPolicy;
-import dev.quietstar.core.infer.ThinkingPolicies;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.ThinkingPolicies;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,6 +35,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     ModelOption model;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "Where the model runs: cpu (default), gpu or gpu:N, a GPU the backend's engine reports.")
+    String device;
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
@@ -108,7 +112,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 greedyThoughts ? ThoughtSampling.GREEDY : ThoughtSampling.SAMPLE, policy, json || showThoughts);
         PrintWriter out = spec.commandLine().getOut();
         boolean colour = System.console() != null && !json;
-        try (Reasoner reasoner = InferenceBackends.choose(backend, source).create().openReasoner(source)) {
+        try (Reasoner reasoner = InferenceBackends.choose(backend, source).create().openReasoner(source, ComputeDevice.parse(device))) {
             if (json) {
                 out.println(toJson(reasoner.generate(prompt, options)));
             } else if (showThoughts) {

@@ -1,5 +1,6 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
@@ -35,6 +36,10 @@ public final class ReportCommand implements Callable<Integer> {
 
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     ModelOption model;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "Where the model runs: cpu (default), gpu or gpu:N, a GPU the backend's engine reports.")
+    String device;
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run the model on (djl-pytorch, onnxruntime; see 'quietstar backends'). Default: "
@@ -79,7 +84,7 @@ public final class ReportCommand implements Callable<Integer> {
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
         BackendProvider provider = InferenceBackends.choose(backend, source);
         TextScore score;
-        try (Reasoner reasoner = provider.create().openReasoner(source)) {
+        try (Reasoner reasoner = provider.create().openReasoner(source, ComputeDevice.parse(device))) {
             score = reasoner.score(scored);
         }
         Map<String, Object> info = new LinkedHashMap<>();

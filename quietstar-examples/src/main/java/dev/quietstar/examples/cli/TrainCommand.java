@@ -1,5 +1,6 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.api.ComputeDevice;
 import dev.quietstar.api.Dataset;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.StepMetrics;
@@ -36,6 +37,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "Where the model runs: cpu (default), gpu or gpu:N, a GPU the backend's engine reports.")
+    String device;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Configuration file (.json, .yaml, .yml), merged over its preset. Default: the official "
@@ -110,7 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
         String command = "quietstar train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         TrainingReport report;
         try (ProgressListener progress = new ProgressListener("train", config.training().steps())) {
-            report = TrainingRuns.run(backend, new TrainingRuns.Plan(start, config, data, output, objective, command),
+            report = TrainingRuns.run(backend, new TrainingRuns.Plan(start, config, data, output, objective, command,
+                    ComputeDevice.parse(device)),
                     List.of(progress));
         }
         List<StepMetrics> steps = report.steps();

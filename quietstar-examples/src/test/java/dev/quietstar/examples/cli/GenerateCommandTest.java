@@ -50,6 +50,25 @@ class GenerateCommandTest {
     }
 
     @Test
+    void theDeviceIsChosenExplicitlyAndAnAbsentGpuIsRefusedOnEveryBackend() {
+        CliRun cpu = CliRun.of("generate", "--model", checkpoint.toString(), "--prompt", "Hi", "--max-tokens", "3",
+                "--no-think", "--device", "cpu");
+        assertThat(cpu.exitCode()).as(cpu.err()).isEqualTo(0);
+        assertThat(cpu.out()).isEqualTo(CliRun.of("generate", "--model", checkpoint.toString(), "--prompt", "Hi",
+                "--max-tokens", "3", "--no-think").out());
+        // This machine has no GPU: both engines say so instead of running on the CPU behind the user's back.
+        for (String backend : new String[] {"djl-pytorch", "onnxruntime"}) {
+            CliRun gpu = CliRun.of("generate", "--backend", backend, "--model", checkpoint.toString(), "--prompt",
+                    "Hi", "--max-tokens", "3", "--device", "gpu");
+            org.junit.jupiter.api.Assumptions.assumeTrue(gpu.exitCode() != 0, "a GPU is present here");
+            assertThat(gpu.err()).as(backend).contains("gpu:0 is not available");
+        }
+        CliRun bad = CliRun.of("generate", "--model", checkpoint.toString(), "--prompt", "Hi", "--device", "tpu");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("unknown device 'tpu'; use cpu, gpu or gpu:N");
+    }
+
+    @Test
     void jsonCarriesATracePerToken() throws Exception {
         CliRun r = CliRun.of("generate", "--model", checkpoint.toString(), "--prompt", "Hi", "--max-tokens", "5",
                 "--json", "--seed", "3");
