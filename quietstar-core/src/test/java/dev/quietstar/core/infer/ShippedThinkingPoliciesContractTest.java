@@ -1,5 +1,6 @@
 package dev.quietstar.core.infer;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import dev.quietstar.api.ThinkingPolicy;
 import dev.quietstar.core.testing.BaseThinkingPolicyTestCase;
 import java.util.List;
@@ -49,5 +50,15 @@ class ShippedThinkingPoliciesContractTest {
         protected List<Decision> expectedDecisions() {
             return List.of(new Decision("Q\nA: ", 0, Double.NaN, true), new Decision("Q\nA: 4", 1, Double.NaN, false));
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theConstantPoliciesAlwaysOrNeverThink() {
+        for (String text : List.of("", "Q: A: ", "abc")) {
+            assertThat(ThinkingPolicy.everyToken().thinkBeforeNext(text, 3)).isTrue();
+            assertThat(ThinkingPolicy.never().thinkBeforeNext(text, 3, 99.0)).isFalse();
+        }
+        assertThat(ThinkingPolicy.everyToken().usesGate()).isFalse();
+        assertThat(ThinkingPolicy.adaptive(0).usesGate()).isTrue();
     }
 }

@@ -36,4 +36,10 @@ class FakeTrainerContractTest extends BaseTrainerTestCase {
             throw e;
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void checkpointFoldersAreNamedByTheirZeroPaddedStep() {
+        org.assertj.core.api.Assertions.assertThat(TrainingLoop.checkpointFolder(Path.of("run"), 3))
+                .isEqualTo(Path.of("run", "checkpoints", "step-000003"));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.quietstar.djl.thought;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -65,6 +66,16 @@ class ShippedRewardEstimatorsContractTest {
         @Override
         protected RewardEstimator<NDArray> estimator() {
             return new BestOfRewardEstimator();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void withOneThoughtPerPositionTheOfficialRuleSubtractsNothing() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray talk = m.create(new float[] {1f, -2f, 0.5f}, new Shape(1, 1, 3));
+            NDArray base = m.zeros(new Shape(1, 1, 3));
+            assertThat(new ReinforceRewardEstimator().estimate(talk, base, 1).advantages().toFloatArray())
+                    .containsExactly(1f, 0f, 0.5f);
         }
     }
 }

@@ -91,4 +91,15 @@ class DjlTrainerContractTest extends BaseTrainerTestCase {
             throw e;
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void theDjlStepSavesItsOptimiserMomentsBesideTheLoopsState() {
+        try (Trainer trainer = newTrainer(config().withTraining(config().training().withSteps(1)), dir.resolve("one"))) {
+            Path checkpoint = trainer.train(data()).finalCheckpoint();
+            org.assertj.core.api.Assertions.assertThat(checkpoint.resolve("training-state/optimizer.safetensors"))
+                    .isRegularFile();
+            org.assertj.core.api.Assertions.assertThat(checkpoint.resolve("training-state/state.json"))
+                    .isRegularFile();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package com.example.consumer;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -35,5 +36,14 @@ class CountingRewardEstimatorTest extends BaseRewardEstimatorTestCase<NDArray> {
     @Override
     protected float[] values(NDArray array) {
         return array.toFloatArray();
+    }
+
+    @org.junit.jupiter.api.Test
+    void countsEveryCall() {
+        CountingRewardEstimator estimator = new CountingRewardEstimator();
+        NDArray zeros = manager.zeros(new Shape(1, 2, 3));
+        estimator.estimate(zeros, zeros, 2);
+        estimator.estimate(zeros, zeros, 2);
+        assertThat(estimator.calls()).isEqualTo(2);
     }
 }

@@ -1,5 +1,6 @@
 package com.example.consumer;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.config.QuietStarConfig;
@@ -24,5 +25,16 @@ class DelegatingReasonerContractTest extends BaseReasonerTestCase {
     @Override
     protected int thoughtLength() {
         return QuietStarConfig.official().thoughtLength();
+    }
+
+    @org.junit.jupiter.api.Test
+    void everyThoughtIsTheConsumersForcedThoughtAtItsWeight() {
+        try (Reasoner r = openReasoner()) {
+            var result = r.generate("abc", dev.quietstar.api.GenerationOptions.defaults(4));
+            assertThat(result.traces()).isNotEmpty().allSatisfy(t -> {
+                assertThat(t.thoughtIds()).containsOnly(ForcedThoughtGenerator.TOKEN);
+                assertThat(t.mixingWeight()).isCloseTo(ConsumerFixtures.WEIGHT, org.assertj.core.api.Assertions.within(1e-6));
+            });
+        }
     }
 }

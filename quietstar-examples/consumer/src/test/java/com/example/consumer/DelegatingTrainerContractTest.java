@@ -41,4 +41,13 @@ class DelegatingTrainerContractTest extends BaseTrainerTestCase {
         TrainingRuns.checkResumable(checkpoint, config);
         return backend().newTrainer(new TrainingSetup(new ModelSource.Checkpoint(checkpoint), config, outputDir));
     }
+
+    @org.junit.jupiter.api.Test
+    void everyStepShowsTheConsumersConstantHead() {
+        try (Trainer trainer = newTrainer(ConsumerFixtures.config(2), dir.resolve("weights"))) {
+            org.assertj.core.api.Assertions.assertThat(trainer.train(ConsumerFixtures.data()).steps())
+                    .hasSize(2).allSatisfy(m -> org.assertj.core.api.Assertions.assertThat(m.meanMixingWeight())
+                            .isCloseTo(ConsumerFixtures.WEIGHT, org.assertj.core.api.Assertions.within(1e-6)));
+        }
+    }
 }

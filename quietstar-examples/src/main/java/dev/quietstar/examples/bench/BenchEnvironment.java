@@ -31,6 +31,7 @@ public final class BenchEnvironment {
         Engine engine = DjlEngines.pytorch();
         e.put("DJL", Engine.getDjlVersion() + " with PyTorch " + engine.getVersion() + " (CPU)");
         e.put("ONNX Runtime", onnxRuntimeVersion());
+        e.put("PyTorch threads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
         return e;
     }
 

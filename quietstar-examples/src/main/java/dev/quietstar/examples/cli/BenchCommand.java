@@ -72,7 +72,6 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> environment = BenchEnvironment.describe();
         environment.put("wall time of this run", String.format(java.util.Locale.ROOT, "%.0f s", seconds));
         environment.put("load average (1, 5, 15 min) before / after", loadBefore + " / " + BenchEnvironment.loadAverage());
-        environment.put("PyTorch threads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
         out.printf("bench finished in %.0f s%n", seconds);
         if (!quick) {
             Files.createDirectories(docs.resolve("images"));

@@ -3,6 +3,7 @@ package dev.quietstar.examples.cli;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
 import dev.quietstar.examples.demo.DemoPlan;
+import dev.quietstar.examples.demo.DemoTraining;
 import dev.quietstar.examples.demo.EstimatorStudy;
 import dev.quietstar.examples.demo.QuietStarDemo;
 import dev.quietstar.examples.demo.StoriesDemo;
@@ -91,11 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // The demo's models are tiny: one intra-op thread is as fast as two and does not collapse when other
-        // processes compete for the cores (OpenMP threads spin while they wait).
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", "1");
-        }
+        DemoTraining.useOneEngineThread();
         PrintWriter out = spec.commandLine().getOut();
         DemoPlan plan = size.quick ? DemoPlan.quick() : size.full ? DemoPlan.full() : DemoPlan.standard();
         if (pretrainSteps != null) {

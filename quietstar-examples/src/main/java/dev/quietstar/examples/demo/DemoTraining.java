@@ -27,7 +27,7 @@ import java.util.List;
  * The training phases of the demo: the base model (shipped or pretrained here), Quiet-STaR from it, and the plain
  * next-token controls from it. Every run goes through the backend SPI ({@link QuietStarBackend#newTrainer}).
  */
-final class DemoTraining {
+public final class DemoTraining {
 
     /** Class-path folder of the shipped base checkpoint. */
     static final String SHIPPED_BASE = "/dev/quietstar/examples/demo/base/";
@@ -164,6 +164,17 @@ final class DemoTraining {
                         Math.max(1, setup.config().training().steps() / 10))) {
             trainer.addListener(progress);
             return trainer.train(data);
+        }
+    }
+
+    /**
+     * The demo's models are tiny: one intra-op thread of the DJL engine is as fast as two and does not collapse when
+     * other processes compete for the cores (OpenMP threads spin while they wait). Called before the engine loads;
+     * a thread count the user set is kept.
+     */
+    public static void useOneEngineThread() {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
         }
     }
 

@@ -36,8 +36,9 @@ class StoriesDemoTest {
         assertThat(r.get("heldOutStories").asInt()).isEqualTo(plan.heldOutStories());
         assertThat(r.get("rows")).hasSize(6);
         for (JsonNode row : r.get("rows")) {
-            assertThat(row.get("hardestDecileNll").asDouble()).as(row.get("setting").asText())
-                    .isGreaterThanOrEqualTo(r.get("hardestDecileThreshold").asDouble() - 10);
+            double hardest = row.get("hardestDecileNll").asDouble();
+            assertThat(Double.isFinite(hardest) && hardest > 0).as(row.get("setting").asText() + ": " + hardest)
+                    .isTrue();
             assertThat(row.get("nll").asDouble()).isPositive();
         }
         // The untouched base model's hardest decile is, by its definition, at or above the threshold.
