@@ -17,7 +17,9 @@ import java.util.Objects;
  * Core's Guice module: binds the configuration, the backend registry and the selected backend.
  *
  * <p>{@link #injector} builds the one injector of an application from this module, the chosen backend's module
- * (when the backend is a {@link GuiceBackend}) and optional user overrides.
+ * (when the backend is a {@link GuiceBackend}) and optional user overrides. The overrides are applied through
+ * {@link Components#withOverrides}: a binding the backend cannot use is refused, and the {@code QuietStarBackend}
+ * the injector provides uses every accepted one.
  */
 public final class QuietStarModule extends AbstractModule {
 
@@ -70,7 +72,10 @@ public final class QuietStarModule extends AbstractModule {
      */
     public static Injector injector(QuietStarConfig config, Backends backends, QuietStarBackend backend,
             List<Module> overrides) {
-        Module core = new QuietStarModule(config, backends, backend);
+        // The overrides go through the one component mechanism: checked against what the backend uses, and the
+        // bound backend is the one that uses them, so a binding here is never an injector-only illusion.
+        QuietStarBackend configured = Components.withOverrides(backend, overrides);
+        Module core = new QuietStarModule(config, backends, configured);
         Module backendModule = backend instanceof GuiceBackend g ? g.module(config) : Modules.EMPTY_MODULE;
         Module combined = Modules.override(Modules.combine(core, backendModule)).with(overrides);
         return Guice.createInjector(combined);

@@ -47,7 +47,7 @@ class QuietStarModuleTest {
 
         @Override
         public Set<com.google.inject.Key<?>> componentKeys() {
-            return Set.of();
+            return Set.of(com.google.inject.Key.get(String.class, Names.named("greeting")));
         }
 
         @Override
