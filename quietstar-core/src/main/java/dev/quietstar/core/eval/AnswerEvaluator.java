@@ -82,25 +82,23 @@ public final class AnswerEvaluator {
         this.batchSize = b.batchSize;
         this.thoughtSampling = b.thoughtSampling != null ? b.thoughtSampling : reasoner.thoughtSampling();
         this.exactMatch = b.exactMatch;
-        this.constantThoughtId = reasoner.withStep(new SteppedReasoner.StepTask<Integer>() {
+        // One look at the model: the constant thought's token (checked) and the answer alphabet's tokens.
+        int[][] ids = reasoner.withStep(new SteppedReasoner.StepTask<int[][]>() {
             @Override
-            public <C> Integer run(DecoderStep<C> step, ThinkThenTalk loop) {
-                return checkedConstantId(b.constantThoughtId, loop, step.vocabSize());
-            }
-        });
-        this.alphabetIds = reasoner.withStep(new SteppedReasoner.StepTask<int[]>() {
-            @Override
-            public <C> int[] run(DecoderStep<C> step, ThinkThenTalk loop) {
-                Set<Integer> ids = new LinkedHashSet<>();
+            public <C> int[][] run(DecoderStep<C> step, ThinkThenTalk loop) {
+                Set<Integer> alphabet = new LinkedHashSet<>();
                 for (char c : ANSWER_ALPHABET.toCharArray()) {
                     int[] e = loop.settings().tokenizer().encode(String.valueOf(c));
                     if (e.length == 1) {
-                        ids.add(e[0]);
+                        alphabet.add(e[0]);
                     }
                 }
-                return ids.stream().mapToInt(Integer::intValue).toArray();
+                return new int[][] {{checkedConstantId(b.constantThoughtId, loop, step.vocabSize())},
+                    alphabet.stream().mapToInt(Integer::intValue).toArray()};
             }
         });
+        this.constantThoughtId = ids[0][0];
+        this.alphabetIds = ids[1];
     }
 
     private static int checkedConstantId(Integer requested, ThinkThenTalk loop, int vocab) {
