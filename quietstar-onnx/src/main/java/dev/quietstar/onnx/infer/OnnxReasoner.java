@@ -43,7 +43,8 @@ public final class OnnxReasoner implements SteppedReasoner {
     private final ExportedModel model;
     private final OnnxDecoderStep step;
     private final ThinkThenTalk generation;
-    private volatile boolean closed;
+    private boolean closed; // guarded by this
+    private final List<Thread> runningThreads = new java.util.ArrayList<>(); // guarded by this
     private Path temporaryExport;
 
     private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer, InferenceComponents components) {
@@ -251,9 +252,14 @@ public final class OnnxReasoner implements SteppedReasoner {
      */
     public List<GenerationResult> run(List<String> prompts, GenerationOptions options, Consumer<TokenTrace> onToken,
             ThinkThenTalk.StepObserver observer, ThinkThenTalk.ThoughtSamplerFactory samplers) {
-        checkOpen();
+        enter();
         long startNanos = System.nanoTime();
-        List<GenerationResult> results = generation.run(step, prompts, options, onToken, observer, samplers);
+        List<GenerationResult> results;
+        try {
+            results = generation.run(step, prompts, options, onToken, observer, samplers);
+        } finally {
+            exit();
+        }
         if (LOG.isDebugEnabled()) {
             int tokens = results.stream().mapToInt(r -> r.tokenIds().size()).sum();
             LOG.debug("generated {} tokens for {} prompt(s) in {} ms", tokens, prompts.size(),
@@ -286,15 +292,23 @@ public final class OnnxReasoner implements SteppedReasoner {
      */
     @Override
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
-        checkOpen();
-        return new TextScorer(generation).score(step, text, sampling, seed);
+        enter();
+        try {
+            return new TextScorer(generation).score(step, text, sampling, seed);
+        } finally {
+            exit();
+        }
     }
 
     /** {@inheritDoc} */
     @Override
     public <T> T withStep(StepTask<T> task) {
-        checkOpen();
-        return task.run(step, generation);
+        enter();
+        try {
+            return task.run(step, generation);
+        } finally {
+            exit();
+        }
     }
 
     /** {@inheritDoc} */
@@ -303,18 +317,54 @@ public final class OnnxReasoner implements SteppedReasoner {
         return model.info().config().thoughtSampling();
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>New calls are refused from the moment close begins; calls already running on other threads finish first, and
+     * only then are the native sessions freed, so closing never pulls a session from under a running generation.
+     *
+     * @throws IllegalStateException when called from inside a call on this reasoner (a token callback, say), which
+     *     would wait for itself
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (runningThreads.contains(Thread.currentThread())) {
+                throw new IllegalStateException("cannot close the reasoner from inside one of its own calls; close "
+                        + "it after the call returns");
+            }
+            closed = true;
+            boolean interrupted = false;
+            while (!runningThreads.isEmpty()) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        closed = true;
         model.close();
         deleteQuietly(temporaryExport);
     }
 
-    private void checkOpen() {
+    /** Registers a running call; refuses it once close has begun. */
+    private synchronized void enter() {
+        checkOpen();
+        runningThreads.add(Thread.currentThread());
+    }
+
+    private synchronized void exit() {
+        runningThreads.remove(Thread.currentThread());
+        notifyAll();
+    }
+
+    private synchronized void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this reasoner is closed; open a new one");
         }
