@@ -6,6 +6,7 @@ import dev.quietstar.api.Reasoner;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
@@ -52,6 +53,9 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--text-file", paramLabel = "FILE", description = "File holding the text to score (UTF-8).")
     Path textFile;
 
+    /** The largest text file accepted: far more than any model's context holds. */
+    static final long MAX_TEXT_BYTES = 16L * 1024 * 1024;
+
     @Option(names = "--metrics", paramLabel = "FILE",
             description = "metrics.jsonl of a training run, drawn as charts.")
     Path metrics;
@@ -76,7 +80,8 @@ public final class ReportCommand implements Callable<Integer> {
         if ((text == null) == (textFile == null)) {
             throw new IllegalArgumentException("give the text to score with exactly one of --text or --text-file");
         }
-        String scored = text != null ? text : Files.readString(textFile);
+        // A text to score fits the model's context: a bounded read refuses /dev/zero, FIFOs and huge files up front.
+        String scored = text != null ? text : BoundedFiles.readUtf8(textFile, MAX_TEXT_BYTES, "--text-file");
         if (metrics != null && !Files.isRegularFile(metrics)) {
             throw new IllegalArgumentException("--metrics " + metrics + " is not a file; pass the metrics.jsonl "
                     + "of a training run");

@@ -75,4 +75,22 @@ class ReportCommandTest {
                 dir.resolve("none.jsonl").toString(), "--output", html.toString());
         assertThat(badMetrics.err()).contains("--metrics").contains("not a file");
     }
+
+    @Test
+    void aTextFileThatNeverEndsIsRefusedBeforeItIsRead() throws Exception {
+        // /dev/zero used to be read until the JVM ran out of memory.
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/dev/zero")));
+        CliRun r = CliRun.of("report", "--model", checkpoint.toString(), "--text-file", "/dev/zero", "--output",
+                dir.resolve("zero").toString());
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("--text-file /dev/zero is not a regular file");
+        Path big = dir.resolve("big.txt");
+        try (var out = java.nio.file.Files.newOutputStream(big)) {
+            out.write(new byte[(int) ReportCommand.MAX_TEXT_BYTES + 1]);
+        }
+        CliRun tooBig = CliRun.of("report", "--model", checkpoint.toString(), "--text-file", big.toString(),
+                "--output", dir.resolve("big").toString());
+        assertThat(tooBig.exitCode()).isEqualTo(1);
+        assertThat(tooBig.err()).contains("more than the " + ReportCommand.MAX_TEXT_BYTES + " accepted");
+    }
 }
