@@ -133,6 +133,47 @@ public final class OnnxExporter {
     }
 
     /**
+     * Refuses an output folder whose replacement would destroy something the exporter did not write: the checkpoint
+     * itself or a folder holding it, a file, or a non-empty folder that is not an earlier export. An earlier export
+     * is replaced atomically.
+     *
+     * @param checkpoint the checkpoint being read
+     * @param output the folder to write
+     * @throws IOException when the folders cannot be inspected
+     * @throws IllegalArgumentException naming the folder and what it holds
+     */
+    static void checkOutput(Path checkpoint, Path output) throws IOException {
+        Path source = checkpoint.toRealPath();
+        Path target = output.toAbsolutePath().normalize();
+        if (Files.exists(target)) {
+            target = target.toRealPath();
+        }
+        if (source.startsWith(target)) {
+            throw new IllegalArgumentException("--output " + output + (source.equals(target) ? " is the checkpoint"
+                    : " holds the checkpoint " + checkpoint) + " being exported; replacing it would delete the "
+                    + "checkpoint. Choose a new folder, for example " + checkpoint.resolveSibling(
+                            checkpoint.getFileName() + "-onnx"));
+        }
+        if (!Files.exists(target)) {
+            return;
+        }
+        if (!Files.isDirectory(target)) {
+            throw new IllegalArgumentException("--output " + output + " is a file, not a folder; choose a new folder");
+        }
+        boolean empty;
+        try (var entries = Files.list(target)) {
+            empty = entries.findAny().isEmpty();
+        }
+        boolean earlierExport = Files.isRegularFile(target.resolve(OnnxLayout.DECODER_FILE))
+                && Files.isRegularFile(target.resolve(OnnxLayout.MIXING_HEAD_FILE));
+        if (!empty && !earlierExport) {
+            throw new IllegalArgumentException("--output " + output + " is a folder that holds files but no ONNX "
+                    + "export (no " + OnnxLayout.DECODER_FILE + " and " + OnnxLayout.MIXING_HEAD_FILE + "); it is "
+                    + "left as it is. Choose a new or empty folder, or an earlier export to replace");
+        }
+    }
+
+    /**
      * Exports the checkpoint.
      *
      * @return what was written
@@ -143,6 +184,7 @@ public final class OnnxExporter {
         if (!Files.isDirectory(checkpoint)) {
             throw new IllegalArgumentException("checkpoint folder " + checkpoint + " does not exist");
         }
+        checkOutput(checkpoint, output);
         DecoderSpec spec = DecoderSpec.read(checkpoint);
         CheckpointInfo info = CheckpointInfo.read(checkpoint);
         if (!Files.isRegularFile(checkpoint.resolve("tokenizer.json"))) {
