@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,6 +200,58 @@ public final class TrainingRuns {
     }
 
     /**
+     * Refuses an output folder whose training files would be overwritten by another run: a folder that already holds
+     * a run's checkpoints accepts only a resume from one of its own checkpoints, and a folder holding files no run
+     * writes is refused too, so nothing a run did not write is mixed with its files.
+     *
+     * @param plan the run
+     * @throws IOException when the folder cannot be inspected
+     * @throws IllegalArgumentException naming the folder and what to do instead
+     */
+    static void checkOutput(Plan plan) throws IOException {
+        Path out = plan.output();
+        if (!Files.exists(out)) {
+            return;
+        }
+        if (!Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--output " + out + " is a file; give a folder for the run");
+        }
+        boolean hasCheckpoint = false;
+        Path checkpoints = out.resolve("checkpoints");
+        if (Files.isDirectory(checkpoints)) {
+            try (var entries = Files.list(checkpoints)) {
+                hasCheckpoint = entries.anyMatch(p -> p.getFileName().toString().startsWith("step-")
+                        && Files.isDirectory(p));
+            }
+        }
+        if (hasCheckpoint) {
+            boolean ownResume = plan.start() instanceof Start.Resume r
+                    && r.checkpoint().toAbsolutePath().normalize().startsWith(out.toAbsolutePath().normalize());
+            if (!ownResume) {
+                throw new IllegalArgumentException("--output " + out + " already holds a training run with "
+                        + "checkpoints; a " + (plan.start() instanceof Start.Resume ? "resume from another run"
+                        : "new run") + " would overwrite them. Resume it with --resume " + out
+                        + "/checkpoints/step-N, or choose a new --output folder");
+            }
+            return;
+        }
+        // Without a checkpoint the folder may hold what a run left before its first checkpoint (it starts over);
+        // anything else in it is not a run's and is left alone.
+        try (var entries = Files.list(out)) {
+            List<String> others = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !RUN_FILES.contains(n)).sorted().toList();
+            if (!others.isEmpty()) {
+                throw new IllegalArgumentException("--output " + out + " is a folder with other files in it ("
+                        + String.join(", ", others.subList(0, Math.min(3, others.size())))
+                        + (others.size() > 3 ? ", ..." : "") + "); choose a new or empty folder for the run");
+            }
+        }
+    }
+
+    /** What a run writes into its output folder before its first checkpoint. */
+    private static final Set<String> RUN_FILES = Set.of("checkpoints", "metrics.jsonl", "provenance.json");
+
+    /**
      * Reads the training text of a file.
      *
      * @param file a .txt (documents separated by blank lines) or .jsonl file
@@ -227,6 +280,7 @@ public final class TrainingRuns {
     public static TrainingReport run(QuietStarBackend backend, Plan plan, List<TrainingListener> listeners)
             throws IOException {
         QuietStarConfig config = plan.config();
+        checkOutput(plan);
         Path weightsCopy = null;
         ModelSource source;
         if (plan.start() instanceof Start.Resume r) {

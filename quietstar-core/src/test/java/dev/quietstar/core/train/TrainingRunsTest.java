@@ -140,4 +140,35 @@ class TrainingRunsTest {
         assertThatThrownBy(() -> TrainingRuns.checkResumable(dir, one))
                 .hasMessageContaining("no training-state/ folder");
     }
+
+    @Test
+    void aRunNeverOverwritesAnotherRunOrFilesItDidNotWrite() throws IOException {
+        FakeBackend backend = new FakeBackend();
+        TinyModelSpec spec = new TinyModelSpec("gpt2", 261, 32, 1, 4, 64, 3);
+        QuietStarConfig two = CONFIG.withTraining(CONFIG.training().withSteps(2));
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        run(backend, new TrainingRuns.Start.Fresh(new ModelSource.Tiny(spec)), two, first);
+        run(backend, new TrainingRuns.Start.Fresh(new ModelSource.Tiny(new TinyModelSpec("gpt2", 261, 32, 1, 4, 64,
+                9))), two, second);
+        byte[] metrics = java.nio.file.Files.readAllBytes(first.resolve("metrics.jsonl"));
+        // a fresh run, and a resume from another run, into an existing run used to overwrite its checkpoints
+        assertThatThrownBy(() -> run(backend, new TrainingRuns.Start.Fresh(new ModelSource.Tiny(spec)), two, first))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already holds a training run with checkpoints")
+                .hasMessageContaining("new run");
+        QuietStarConfig four = two.withTraining(two.training().withSteps(4));
+        assertThatThrownBy(() -> run(backend, new TrainingRuns.Start.Resume(second.resolve("checkpoints/step-000002")),
+                four, first)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("resume from another run");
+        assertThat(java.nio.file.Files.readAllBytes(first.resolve("metrics.jsonl"))).isEqualTo(metrics);
+        // resuming a run into its own folder continues it
+        run(backend, new TrainingRuns.Start.Resume(first.resolve("checkpoints/step-000002")), four, first);
+        assertThat(first.resolve("checkpoints/step-000004")).isDirectory();
+        // a folder of other files is left alone
+        Path project = java.nio.file.Files.createDirectories(dir.resolve("project"));
+        java.nio.file.Files.writeString(project.resolve("notes.txt"), "keep");
+        assertThatThrownBy(() -> run(backend, new TrainingRuns.Start.Fresh(new ModelSource.Tiny(spec)), two, project))
+                .hasMessageContaining("other files in it");
+        assertThat(project.resolve("notes.txt")).hasContent("keep");
+    }
 }
