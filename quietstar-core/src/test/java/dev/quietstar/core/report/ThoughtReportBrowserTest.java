@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Opens a written report in headless Chromium and checks that it renders and that its script ran cleanly.
  *
- * <p>Needs Debian's {@code chromium} package at {@value #CHROMIUM}. Without it the test fails (install it with
- * {@code apt-get install chromium}); set the system property {@code quietstar.skipBrowserTests=true} to skip it
- * instead.
+ * <p>Runs where Debian's {@code chromium} package is installed at {@value #CHROMIUM} (CI installs it) and is skipped
+ * elsewhere, where {@link ThoughtReportScriptTest} makes the same checks in HtmlUnit; the system property
+ * {@code quietstar.skipBrowserTests=true} skips it too.
  */
 @Tag("browser")
 class ThoughtReportBrowserTest {
@@ -80,16 +80,12 @@ class ThoughtReportBrowserTest {
 
     private static Path requireChromium() {
         Path chromium = Path.of(CHROMIUM);
-        if (!Files.isExecutable(chromium)) {
-            if (Boolean.getBoolean("quietstar.skipBrowserTests")) {
-                Assumptions.abort(CHROMIUM + " is absent and quietstar.skipBrowserTests=true: skipping");
-            }
-            fail(CHROMIUM + " is absent: install Debian's chromium package (apt-get install chromium) to run the "
-                    + "browser test, or run Maven with -Dquietstar.skipBrowserTests=true to skip it");
-        }
-        if (Boolean.getBoolean("quietstar.skipBrowserTests")) {
-            Assumptions.abort("quietstar.skipBrowserTests=true: skipping the browser test");
-        }
+        // Without Chromium the same checks still run in HtmlUnit (ThoughtReportScriptTest), which needs nothing but
+        // Maven Central: this test then reports itself skipped rather than failing a fresh machine's build.
+        Assumptions.assumeTrue(Files.isExecutable(chromium), CHROMIUM + " is absent (apt-get install chromium to "
+                + "run the report in a real browser too); ThoughtReportScriptTest checks the page in HtmlUnit");
+        Assumptions.assumeFalse(Boolean.getBoolean("quietstar.skipBrowserTests"),
+                "quietstar.skipBrowserTests=true: skipping the Chromium run");
         return chromium;
     }
 
