@@ -60,6 +60,27 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             throw new IllegalArgumentException("config.json: head_dim must be even for rotary embeddings, was "
                     + headDim);
         }
+        // A non-positive or non-finite base or epsilon turns every output into NaN: refuse it here, by name.
+        if (llama && !(ropeTheta > 0 && Double.isFinite(ropeTheta))) {
+            throw new IllegalArgumentException("config.json: rope_theta must be a finite number > 0, was "
+                    + ropeTheta);
+        }
+        if (!(normEps > 0 && Double.isFinite(normEps))) {
+            throw new IllegalArgumentException("config.json: " + (llama ? "rms_norm_eps" : "layer_norm_epsilon")
+                    + " must be a finite number > 0, was " + normEps);
+        }
+    }
+
+    /** Refuses a value of a field this decoder does not implement, instead of silently computing another model. */
+    private static void supported(JsonNode node, String field, String... implemented) {
+        if (!node.hasNonNull(field)) {
+            return;
+        }
+        String value = node.get(field).asText();
+        if (!java.util.Arrays.asList(implemented).contains(value)) {
+            throw new IllegalArgumentException("config.json: " + field + " '" + value + "' is not implemented; this "
+                    + "decoder computes " + String.join(" or ", implemented));
+        }
     }
 
     private static void positive(String field, int value) {
@@ -150,6 +171,8 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         if ("gpt2".equals(type)) {
             int h = integer(node, "n_embd");
             int heads = integer(node, "n_head");
+            positive("n_head", heads);
+            supported(node, "activation_function", "gelu_new", "gelu_pytorch_tanh");
             int inter = node.hasNonNull("n_inner") ? node.get("n_inner").asInt() : 4 * h;
             double eps = node.hasNonNull("layer_norm_epsilon") ? node.get("layer_norm_epsilon").asDouble() : 1e-5;
             return new DecoderSpec(false, type, integer(node, "vocab_size"), h, integer(node, "n_layer"), heads,
@@ -158,6 +181,8 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         if (LLAMA_TYPES.contains(type)) {
             int h = integer(node, "hidden_size");
             int heads = integer(node, "num_attention_heads");
+            positive("num_attention_heads", heads);
+            supported(node, "hidden_act", "silu");
             int kv = node.hasNonNull("num_key_value_heads") ? node.get("num_key_value_heads").asInt() : heads;
             int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt() : h / heads;
             double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;

@@ -35,8 +35,12 @@ public final class ConfigLoader {
     private ConfigLoader() {}
 
     private static ObjectMapper configure(ObjectMapper m) {
+        // A fractional value for an integer field (training.steps: 2.9) and a key given twice are refused, not
+        // truncated or silently resolved to the last one.
         return m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(SerializationFeature.INDENT_OUTPUT);
     }
 
