@@ -22,6 +22,7 @@ import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.core.train.GateInputs;
 import dev.quietstar.core.train.MicroBatch;
 import dev.quietstar.core.train.MicroBatchResult;
+import dev.quietstar.core.train.TrainingDivergedException;
 import dev.quietstar.core.train.TrainingStep;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.NoGradScope;
@@ -345,11 +346,33 @@ public final class DjlTrainingStep implements TrainingStep {
 
     @Override
     public void saveModel(Path folder) throws IOException {
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        model.parameters().forEach((name, p) -> weights.put(name, p.getArray()));
+        requireFinite(weights, "the weight", "a checkpoint with it could not be loaded again");
         model.writeTo(folder, config);
+    }
+
+    /**
+     * Refuses to go on with a non-finite tensor, naming it.
+     *
+     * @param tensors the tensors by name
+     * @param what what they are, for the message
+     * @param consequence why it matters here
+     * @throws TrainingDivergedException naming the first non-finite tensor
+     */
+    private static void requireFinite(Map<String, NDArray> tensors, String what, String consequence) {
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            NDArray a = e.getValue();
+            if (a.getDataType().isFloating() && (a.isNaN().any().getBoolean() || a.isInfinite().any().getBoolean())) {
+                throw new TrainingDivergedException(what + " '" + e.getKey() + "' holds NaN or infinite values; "
+                        + consequence);
+            }
+        }
     }
 
     @Override
     public void saveTrainingState(Path stateDir) throws IOException {
+        requireFinite(optimizer.state(), "the optimizer state", "a checkpoint with it could not be resumed");
         Safetensors.write(stateDir.resolve("optimizer.safetensors"), optimizer.state());
         // The weights file holds the meta-token embeddings as used (parameter times scale); dividing them back on
         // load may change the last bit, so the exact parameters are kept here for a bit-exact resume.
@@ -362,8 +385,15 @@ public final class DjlTrainingStep implements TrainingStep {
     @Override
     public void restoreTrainingState(Path stateDir, int completedSteps) {
         try (NDManager tmp = model.manager().newSubManager()) {
-            optimizer.restore(Safetensors.read(tmp, stateDir.resolve("optimizer.safetensors")), completedSteps,
-                    model.parameters());
+            Map<String, NDArray> state = Safetensors.read(tmp, stateDir.resolve("optimizer.safetensors"));
+            try {
+                requireFinite(state, "the optimizer state", "this checkpoint cannot be resumed (start a new run "
+                        + "from its weights instead)");
+            } catch (TrainingDivergedException e) {
+                throw new IllegalArgumentException(stateDir.resolve("optimizer.safetensors") + ": " + e.getMessage(),
+                        e);
+            }
+            optimizer.restore(state, completedSteps, model.parameters());
             Path meta = stateDir.resolve(META_TOKEN_PARAMETERS);
             if (Files.isRegularFile(meta)) {
                 Map<String, NDArray> exact = Safetensors.read(tmp, meta);
