@@ -249,7 +249,8 @@ public final class TrainingRuns {
     }
 
     /** What a run writes into its output folder before its first checkpoint. */
-    private static final Set<String> RUN_FILES = Set.of("checkpoints", "metrics.jsonl", "provenance.json");
+    private static final Set<String> RUN_FILES = Set.of("checkpoints", "metrics.jsonl", "provenance.json",
+            RunLock.FILE);
 
     /**
      * Reads the training text of a file.
@@ -278,6 +279,17 @@ public final class TrainingRuns {
      * @throws IllegalArgumentException when the start cannot be used, or a resumed run is already complete
      */
     public static TrainingReport run(QuietStarBackend backend, Plan plan, List<TrainingListener> listeners)
+            throws IOException {
+        if (Files.exists(plan.output()) && !Files.isDirectory(plan.output())) {
+            throw new IllegalArgumentException("--output " + plan.output() + " is a file; give a folder for the run");
+        }
+        Files.createDirectories(plan.output());
+        try (RunLock ignored = RunLock.acquire(plan.output())) {
+            return runLocked(backend, plan, listeners);
+        }
+    }
+
+    private static TrainingReport runLocked(QuietStarBackend backend, Plan plan, List<TrainingListener> listeners)
             throws IOException {
         QuietStarConfig config = plan.config();
         checkOutput(plan);

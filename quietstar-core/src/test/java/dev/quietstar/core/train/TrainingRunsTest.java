@@ -171,4 +171,24 @@ class TrainingRunsTest {
                 .hasMessageContaining("other files in it");
         assertThat(project.resolve("notes.txt")).hasContent("keep");
     }
+
+    @Test
+    void oneRunAtATimeWritesToAFolder() throws IOException {
+        FakeBackend backend = new FakeBackend();
+        TinyModelSpec spec = new TinyModelSpec("gpt2", 261, 32, 1, 4, 64, 3);
+        QuietStarConfig two = CONFIG.withTraining(CONFIG.training().withSteps(2));
+        Path out = java.nio.file.Files.createDirectories(dir.resolve("shared"));
+        // two train processes used to delete each other's temporary folders and interleave their checkpoints
+        try (RunLock held = RunLock.acquire(out)) {
+            assertThatThrownBy(() -> run(backend, new TrainingRuns.Start.Fresh(new ModelSource.Tiny(spec)), two, out))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("another training run is writing")
+                    .hasMessageContaining("process " + ProcessHandle.current().pid());
+        }
+        assertThat(out.resolve("checkpoints")).doesNotExist();
+        TrainingReport report = run(backend, new TrainingRuns.Start.Fresh(new ModelSource.Tiny(spec)), two, out);
+        assertThat(report.finalCheckpoint()).isDirectory();
+        try (RunLock again = RunLock.acquire(out)) {
+            assertThat(out.resolve(RunLock.FILE)).as("released when the run ended").isRegularFile();
+        }
+    }
 }
