@@ -52,6 +52,12 @@ public final class TextDatasets {
             throw new DatasetException("cannot read dataset file " + file + ": " + e.getMessage()
                     + " (the file must be UTF-8 text)", e);
         }
+        // A UTF-8 byte-order mark is an encoding marker some editors write, not text: it would become the first
+        // tokens of the first document.
+        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+            lines = new ArrayList<>(lines);
+            lines.set(0, lines.get(0).substring(1));
+        }
         List<String> docs;
         if (name.endsWith(".txt")) {
             docs = splitParagraphs(lines);
@@ -80,10 +86,16 @@ public final class TextDatasets {
         if (documents == null || documents.isEmpty()) {
             throw new DatasetException("dataset '" + description + "' holds no documents");
         }
+        boolean anyText = false;
         for (int i = 0; i < documents.size(); i++) {
             if (documents.get(i) == null) {
                 throw new DatasetException("dataset '" + description + "' has a null document at index " + i);
             }
+            anyText |= !documents.get(i).isEmpty();
+        }
+        if (!anyText) {
+            // Training on only empty documents gives a loss of exactly 0 and learns nothing.
+            throw new DatasetException("dataset '" + description + "' holds only empty documents; give it text");
         }
         return new ListDataset(description, List.copyOf(documents));
     }
