@@ -81,6 +81,31 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
         }
     }
 
+    /**
+     * Checks a checkpoint's meta-token ids against its vocabulary: two distinct ids inside it. Every backend calls
+     * this when it loads a checkpoint, so a hand-edited {@code quietstar.json} fails with its field named instead of
+     * deep inside an engine.
+     *
+     * @param startTokenId the start-of-thought id
+     * @param endTokenId the end-of-thought id
+     * @param vocabSize the model's vocabulary size
+     * @param folder the checkpoint, for the message
+     * @throws IllegalArgumentException naming the field and the allowed range
+     */
+    public static void checkMetaTokenIds(int startTokenId, int endTokenId, int vocabSize, Path folder) {
+        for (String field : new String[] {"start_token_id", "end_token_id"}) {
+            int id = field.startsWith("start") ? startTokenId : endTokenId;
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException(folder.resolve("quietstar.json") + ": " + field + " must be in 0.."
+                        + (vocabSize - 1) + " (the model's vocabulary), was " + id);
+            }
+        }
+        if (startTokenId == endTokenId) {
+            throw new IllegalArgumentException(folder.resolve("quietstar.json") + ": start_token_id and end_token_id "
+                    + "are both " + startTokenId + "; the start- and end-of-thought tokens must be two different ids");
+        }
+    }
+
     private static JsonNode required(JsonNode n, String field, Path file) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {

@@ -168,6 +168,8 @@ public final class QuietStarModel implements AutoCloseable {
         }
         TextTokenizer tok = loadTokenizer(folder, meta);
         var decoderConfig = HuggingFaceModels.readConfig(folder);
+        dev.quietstar.core.checkpoint.CheckpointInfo.checkMetaTokenIds(meta.startTokenId(), meta.endTokenId(),
+                decoderConfig.vocabSize(), folder);
         CausalDecoder decoder = null;
         try (NDManager tmp = NDManager.newBaseManager(device)) {
             Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);

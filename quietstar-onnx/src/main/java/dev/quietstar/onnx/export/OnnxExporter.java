@@ -190,12 +190,7 @@ public final class OnnxExporter {
         if (!Files.isRegularFile(checkpoint.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException("checkpoint folder " + checkpoint + " has no tokenizer.json");
         }
-        for (int id : new int[] {info.startTokenId(), info.endTokenId()}) {
-            if (id < 0 || id >= spec.vocabSize()) {
-                throw new IllegalArgumentException("quietstar.json: meta-token id " + id
-                        + " lies outside the vocabulary of " + spec.vocabSize());
-            }
-        }
+        CheckpointInfo.checkMetaTokenIds(info.startTokenId(), info.endTokenId(), spec.vocabSize(), checkpoint);
         Weights w = new Weights(SafetensorsReader.readFolder(checkpoint), spec.llama() ? "model." : "transformer.");
         GraphBuilder decoder = new DecoderGraph(spec, info, w).build();
         GraphBuilder head = mixingHead(spec.hiddenSize(), w);

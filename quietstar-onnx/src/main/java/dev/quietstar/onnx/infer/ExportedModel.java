@@ -87,6 +87,7 @@ public final class ExportedModel implements AutoCloseable {
         }
         DecoderSpec spec = DecoderSpec.read(folder);
         CheckpointInfo info = CheckpointInfo.read(folder);
+        CheckpointInfo.checkMetaTokenIds(info.startTokenId(), info.endTokenId(), spec.vocabSize(), folder);
         checkOpset(decoderFile);
         checkOpset(headFile);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
