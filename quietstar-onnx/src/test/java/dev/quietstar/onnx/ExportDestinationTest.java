@@ -69,4 +69,22 @@ class ExportDestinationTest {
         export(ckpt, empty);
         assertThat(empty.resolve(OnnxLayout.DECODER_FILE)).isRegularFile();
     }
+
+    @Test
+    void aDecoderGraphCopiedFromAnotherExportIsRefused() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        TinyCheckpointFiles.gpt2(a, 1, 2);
+        TinyCheckpointFiles.gpt2(b, 2, 2);
+        Path outA = tmp.resolve("a-onnx");
+        Path outB = tmp.resolve("b-onnx");
+        export(a, outA);
+        export(b, outB);
+        dev.quietstar.onnx.infer.OnnxReasoner.open(outA).close();
+        Files.copy(outB.resolve(OnnxLayout.DECODER_FILE), outA.resolve(OnnxLayout.DECODER_FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // it used to run b's decoder with a's mixing head and report nothing
+        assertThatThrownBy(() -> dev.quietstar.onnx.infer.OnnxReasoner.open(outA))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("come from different exports");
+    }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -200,6 +201,7 @@ public final class OnnxExporter {
         meta.put(OnnxLayout.FORMAT_KEY, OnnxLayout.FORMAT_VERSION);
         meta.put("quietstar.model_type", spec.modelType());
         meta.put("quietstar.layers", Integer.toString(spec.layers()));
+        meta.put(OnnxLayout.SOURCE_KEY, sourceDigest(checkpoint));
         Optional<ThinkingGate> gate = ThinkingGate.read(checkpoint);
         if (gate.isPresent()) {
             gate.get().checkHiddenSize(spec.hiddenSize());
@@ -218,6 +220,29 @@ public final class OnnxExporter {
         LOG.info("exported {} ({} layers, {} MB of weights{}) to {}", checkpoint, spec.layers(), bytes >> 20,
                 external ? ", external data" : "", output);
         return new Result(output, spec, bytes, external);
+    }
+
+    /** SHA-256 of the checkpoint's configuration, metadata and weight files, in name order. */
+    static String sourceDigest(Path checkpoint) throws IOException {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+        List<Path> files = new java.util.ArrayList<>(List.of(checkpoint.resolve("config.json"),
+                checkpoint.resolve("quietstar.json")));
+        files.addAll(SafetensorsReader.weightFiles(checkpoint));
+        byte[] buffer = new byte[1 << 16];
+        for (Path f : files) {
+            sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            try (var in = Files.newInputStream(f)) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    sha.update(buffer, 0, n);
+                }
+            }
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
     }
 
     /** The checkpoint's tensors by canonical name, checked for shape when taken. */

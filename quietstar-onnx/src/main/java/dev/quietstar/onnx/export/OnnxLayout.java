@@ -46,6 +46,11 @@ public final class OnnxLayout {
     public static final String MIXING_WEIGHT = "mixing_weight";
     /** Metadata key of the export layout version. */
     public static final String FORMAT_KEY = "quietstar.onnx_format";
+    /**
+     * Metadata key of both graphs of an export: a digest of the checkpoint it was made from, so that graphs of
+     * different exports are never run together.
+     */
+    public static final String SOURCE_KEY = "quietstar.source_digest";
     /** The export layout version. */
     public static final String FORMAT_VERSION = "1";
 

@@ -65,6 +65,33 @@ public final class ExportedModel implements AutoCloseable {
     }
 
     /**
+     * Refuses graphs of different exports in one folder (a {@code model.onnx} copied over from elsewhere): both graphs
+     * carry the digest of the checkpoint they were made from, and the decoder's layer count and model type must be
+     * those of the folder's {@code config.json}. Exports written before the digest existed carry none and are only
+     * checked for the rest.
+     */
+    private static void checkSameExport(Path folder, OrtSession decoder, OrtSession head, DecoderSpec spec)
+            throws OrtException {
+        Map<String, String> d = decoder.getMetadata().getCustomMetadata();
+        Map<String, String> h = head.getMetadata().getCustomMetadata();
+        String ds = d.get(OnnxLayout.SOURCE_KEY);
+        String hs = h.get(OnnxLayout.SOURCE_KEY);
+        if (ds != null && hs != null && !ds.equals(hs)) {
+            throw new IllegalArgumentException(folder + ": " + OnnxLayout.DECODER_FILE + " and "
+                    + OnnxLayout.MIXING_HEAD_FILE + " come from different exports; export the checkpoint again into "
+                    + "an empty folder");
+        }
+        String layers = d.get("quietstar.layers");
+        String type = d.get("quietstar.model_type");
+        if ((layers != null && !layers.equals(Integer.toString(spec.layers())))
+                || (type != null && !type.equals(spec.modelType()))) {
+            throw new IllegalArgumentException(folder + ": " + OnnxLayout.DECODER_FILE + " is a " + type + " of "
+                    + layers + " layers but config.json describes a " + spec.modelType() + " of " + spec.layers()
+                    + "; the files come from different exports, export the checkpoint again into an empty folder");
+        }
+    }
+
+    /**
      * Loads and validates an exported folder.
      *
      * @param folder the folder written by {@link dev.quietstar.onnx.export.OnnxExporter}
@@ -99,6 +126,7 @@ public final class ExportedModel implements AutoCloseable {
             h = env.createSession(headFile.toString(), options(settings, new String[1]));
             checkDecoder(decoderFile, d, spec);
             checkHead(headFile, h, spec);
+            checkSameExport(folder, d, h, spec);
             LOG.debug("loaded {} on {}", folder, provider[0]);
             return new ExportedModel(folder, spec, info, env, d, h, provider[0]);
         } catch (OrtException e) {
