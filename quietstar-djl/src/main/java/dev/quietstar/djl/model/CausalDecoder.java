@@ -110,6 +110,11 @@ public final class CausalDecoder implements AutoCloseable {
                     throw new IllegalArgumentException("tensor '" + e.getKey() + "' has shape " + a.getShape()
                             + ", expected " + e.getValue());
                 }
+                if (!a.getDataType().isFloating()) {
+                    // Integer weights would be cast to floats and run as a different model without a word.
+                    throw new IllegalArgumentException("tensor '" + e.getKey() + "' holds " + a.getDataType()
+                            + " values; weights must be floating point (F32, F16 or BF16)");
+                }
             }
             for (Map.Entry<String, Shape> e : expected.entrySet()) {
                 NDArray src = canonical.get(e.getKey());
