@@ -103,6 +103,19 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         for (JsonNode t : root.path("added_tokens")) {
             vocab.put(t.get("content").asText(), t.get("id").asInt());
         }
+        // Two tokens with one id would decode ambiguously and make the model's ids mean two things.
+        Map<Integer, String> byId = new HashMap<>();
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getValue() < 0) {
+                throw new IllegalArgumentException("tokenizer.json " + origin + ": token '" + e.getKey()
+                        + "' has a negative id " + e.getValue());
+            }
+            String other = byId.putIfAbsent(e.getValue(), e.getKey());
+            if (other != null) {
+                throw new IllegalArgumentException("tokenizer.json " + origin + ": tokens '" + other + "' and '"
+                        + e.getKey() + "' share id " + e.getValue() + "; every token needs its own id");
+            }
+        }
         int base = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         HuggingFaceTokenizer tok;
         try (InputStream in = new ByteArrayInputStream(json)) {
