@@ -95,11 +95,24 @@ class SafetensorsHostileFilesTest {
                     .as(shard).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(index.toString()).hasMessageContaining("names shard");
         }
-        Path outside = Files.write(dir.resolve("outside.safetensors"), new byte[16]);
-        Files.createSymbolicLink(model.resolve("link.safetensors"), outside);
-        Files.writeString(index, "{\"weight_map\": {\"w\": \"link.safetensors\"}}");
-        assertThatThrownBy(() -> SafetensorsReader.readFolder(model))
-                .hasMessageContaining("a link to a file outside");
+    }
+
+    @Test
+    void theHuggingFaceCacheLayoutOfLinkedShardsIsRead() throws IOException {
+        // snapshots/<revision>/<shard> -> ../../blobs/<hash>, as the HuggingFace hub cache stores models
+        Path blobs = Files.createDirectories(dir.resolve("hub/blobs"));
+        Path snapshot = Files.createDirectories(dir.resolve("hub/snapshots/abc123"));
+        SafetensorsWriter.writeFloats(blobs.resolve("1111"), java.util.Map.of("a",
+                new FloatTensor(new long[] {2}, new float[] {1f, 2f})));
+        SafetensorsWriter.writeFloats(blobs.resolve("2222"), java.util.Map.of("b",
+                new FloatTensor(new long[] {1}, new float[] {3f})));
+        Files.createSymbolicLink(snapshot.resolve("model-00001-of-00002.safetensors"), Path.of("../../blobs/1111"));
+        Files.createSymbolicLink(snapshot.resolve("model-00002-of-00002.safetensors"), Path.of("../../blobs/2222"));
+        Files.writeString(snapshot.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"a\": "
+                + "\"model-00001-of-00002.safetensors\", \"b\": \"model-00002-of-00002.safetensors\"}}");
+        var tensors = SafetensorsReader.readFolder(snapshot);
+        org.assertj.core.api.Assertions.assertThat(tensors.keySet()).containsExactlyInAnyOrder("a", "b");
+        org.assertj.core.api.Assertions.assertThat(tensors.get("b").data()).containsExactly(3f);
     }
 
     @Test
