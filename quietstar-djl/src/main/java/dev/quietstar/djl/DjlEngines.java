@@ -75,6 +75,15 @@ public final class DjlEngines {
         return failure;
     }
 
+    /**
+     * Sets DJL's offline mode and cache folders unless the user set them, without loading anything: every class of
+     * this module that can be the first to touch DJL calls it in its static initialiser, so offline behaviour does
+     * not depend on which class a program uses first (DJL reads these settings when its engine first loads).
+     */
+    public static synchronized void configure() {
+        configureOffline();
+    }
+
     private static void configureOffline() {
         if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");

@@ -58,6 +58,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class DjlReasoner implements SteppedReasoner {
 
+    static {
+        dev.quietstar.djl.DjlEngines.configure(); // offline mode before this class can touch DJL
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(DjlReasoner.class);
 
     private final QuietStarModel model;

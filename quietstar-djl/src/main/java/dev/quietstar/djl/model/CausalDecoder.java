@@ -32,6 +32,11 @@ import java.util.SplittableRandom;
  */
 public final class CausalDecoder implements AutoCloseable {
 
+    static {
+        // Offline mode and DJL's cache folder are set before this class can touch DJL (see DjlEngines#configure).
+        dev.quietstar.djl.DjlEngines.configure();
+    }
+
     /** Additive mask value of a hidden key: large and finite, so a row with no visible key gives no NaN. */
     public static final float MASKED = -1e9f;
 

@@ -23,6 +23,11 @@ import java.util.OptionalInt;
  */
 public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
 
+    static {
+        // Offline mode and DJL's cache folder are set before this class can touch DJL (see DjlEngines#configure).
+        dev.quietstar.djl.DjlEngines.configure();
+    }
+
     /** Context tokens decoded with the ids by {@link #decodeAfter}: enough for a UTF-8 character's bytes. */
     private static final int CONTEXT_TOKENS = 8;
 

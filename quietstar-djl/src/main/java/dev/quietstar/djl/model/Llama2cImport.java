@@ -25,6 +25,11 @@ import java.util.Map;
  */
 public final class Llama2cImport {
 
+    static {
+        // Offline mode and DJL's cache folder are set before this class can touch DJL (see DjlEngines#configure).
+        dev.quietstar.djl.DjlEngines.configure();
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Llama2cImport() {}

@@ -21,6 +21,11 @@ import java.util.Map;
  */
 public final class Safetensors {
 
+    static {
+        // Offline mode and DJL's cache folder are set before this class can touch DJL (see DjlEngines#configure).
+        dev.quietstar.djl.DjlEngines.configure();
+    }
+
     private Safetensors() {}
 
     /**

@@ -40,6 +40,11 @@ import java.util.OptionalInt;
  */
 public final class QuietStarModel implements AutoCloseable {
 
+    static {
+        // Offline mode and DJL's cache folder are set before this class can touch DJL (see DjlEngines#configure).
+        dev.quietstar.djl.DjlEngines.configure();
+    }
+
     /** Name of the special token that starts a thought when the tokenizer lacks one of its own. */
     public static final String START_TOKEN = "<|startofthought|>";
     /** Name of the special token that ends a thought when the tokenizer lacks one of its own. */

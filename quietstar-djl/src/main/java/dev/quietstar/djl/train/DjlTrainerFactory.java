@@ -42,6 +42,11 @@ import java.util.function.Function;
  */
 public final class DjlTrainerFactory {
 
+    static {
+        // Offline mode and DJL's cache folder are set before this class can touch DJL (see DjlEngines#configure).
+        dev.quietstar.djl.DjlEngines.configure();
+    }
+
     private final DjlComponents components;
     private final Function<QuietStarModel, DjlComponents> perModel;
 
