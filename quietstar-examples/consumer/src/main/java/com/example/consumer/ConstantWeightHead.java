@@ -1,15 +1,16 @@
 package com.example.consumer;
 
 import dev.quietstar.api.MixingHead;
+import dev.quietstar.core.infer.ConstantMixingHead;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A user's mixing head for inference on any engine: every thought is blended with the same weight, and every call is
- * counted so a test can prove the head ran.
+ * A user's mixing head for inference on any engine: the library's {@link ConstantMixingHead} (every thought blended
+ * with the same weight), with every call counted so a test can prove the head ran.
  */
 public final class ConstantWeightHead implements MixingHead<float[][]> {
 
-    private final float weight;
+    private final ConstantMixingHead mixing;
     private final AtomicLong calls = new AtomicLong();
 
     /**
@@ -18,7 +19,7 @@ public final class ConstantWeightHead implements MixingHead<float[][]> {
      * @param weight the weight of every thought
      */
     public ConstantWeightHead(float weight) {
-        this.weight = weight;
+        this.mixing = new ConstantMixingHead(weight);
     }
 
     /**
@@ -33,23 +34,11 @@ public final class ConstantWeightHead implements MixingHead<float[][]> {
     @Override
     public float[][] weight(float[][] baseHidden, float[][] thoughtHidden) {
         calls.incrementAndGet();
-        float[][] w = new float[baseHidden.length][1];
-        for (float[] row : w) {
-            row[0] = weight;
-        }
-        return w;
+        return mixing.weight(baseHidden, thoughtHidden);
     }
 
     @Override
     public float[][] mix(float[][] baseHidden, float[][] thoughtHidden, float[][] weights) {
-        float[][] out = new float[baseHidden.length][];
-        for (int r = 0; r < out.length; r++) {
-            float w = weights[r][0];
-            out[r] = new float[baseHidden[r].length];
-            for (int k = 0; k < out[r].length; k++) {
-                out[r][k] = (1 - w) * baseHidden[r][k] + w * thoughtHidden[r][k];
-            }
-        }
-        return out;
+        return mixing.mix(baseHidden, thoughtHidden, weights);
     }
 }
