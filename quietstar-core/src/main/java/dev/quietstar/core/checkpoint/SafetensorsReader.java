@@ -216,7 +216,17 @@ public final class SafetensorsReader {
         return out;
     }
 
-    private static FloatTensor toFloat(String source, String name, StoredTensor t) {
+    /**
+     * Widens one stored floating-point tensor (F32, BF16 or F16) to float32, exactly (every BF16 and F16 value is a
+     * float32 value).
+     *
+     * @param source the file, for messages
+     * @param name the tensor's name, for messages
+     * @param t the stored tensor
+     * @return its values as float32
+     * @throws IllegalArgumentException naming the file and tensor when its dtype is not a floating-point one
+     */
+    public static FloatTensor toFloat(String source, String name, StoredTensor t) {
         ByteBuffer bytes = t.data();
         float[] data = new float[Math.toIntExact(t.byteSize() / SafetensorsHeader.dtypeBytes(t.dtype()))];
         switch (t.dtype()) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
 import dev.quietstar.core.checkpoint.SafetensorsWriter;
 import dev.quietstar.core.checkpoint.StoredTensor;
@@ -17,7 +18,7 @@ import java.util.Map;
  * Safetensors files as DJL arrays: core's {@link SafetensorsReader} checks and reads the file (so a truncated,
  * corrupt or hostile file fails with the file's name and the tensor at fault before any array is created) and
  * core's {@link SafetensorsWriter} writes it; this class only turns the stored tensors into {@link NDArray}s and
- * back, keeping each tensor's dtype.
+ * back, keeping each tensor's dtype except half precision (BF16, F16), which is read as float32.
  */
 public final class Safetensors {
 
@@ -78,6 +79,15 @@ public final class Safetensors {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, StoredTensor> e : stored.entrySet()) {
             StoredTensor t = e.getValue();
+            if ("BF16".equals(t.dtype()) || "F16".equals(t.dtype())) {
+                // Half-precision weights are widened in Java: the PyTorch engine's native transfer of a bfloat16
+                // buffer aborts the process, and the decoder computes in float32 whatever the storage dtype.
+                FloatTensor f = SafetensorsReader.toFloat(source, e.getKey(), t);
+                NDArray a = manager.create(f.data(), new Shape(f.shape()));
+                a.setName(e.getKey());
+                out.put(e.getKey(), a);
+                continue;
+            }
             DataType type;
             try {
                 type = DataType.fromSafetensors(t.dtype());
