@@ -195,12 +195,43 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
                         + node.get("rope_scaling"));
             }
             return new DecoderSpec(true, type, integer(node, "vocab_size"), h, integer(node, "num_hidden_layers"),
-                    heads, kv, headDim, integer(node, "intermediate_size"), integer(node, "max_position_embeddings"),
+                    heads, kv, headDim, integer(node, "intermediate_size"), positionsWithinWindow(node, type),
                     theta, eps, tied, bias);
         }
         throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
                 + type);
     }
+
+    /**
+     * The positions a Llama-family model is used at, honouring a sliding attention window exactly: a query at
+     * position q sees the keys at positions above {@code q - sliding_window}, so over sequences of at most
+     * {@code sliding_window} positions windowed attention is full causal attention. The library therefore limits
+     * the model to {@code min(max_position_embeddings, sliding_window)} positions instead of computing full
+     * attention beyond the window, which would be another model. The window is Mistral's {@code sliding_window}
+     * (HuggingFace's default 4096 when the field is absent, none when it is null) and Qwen2's when
+     * {@code use_sliding_window} is true.
+     */
+    private static int positionsWithinWindow(JsonNode node, String type) {
+        int positions = integer(node, "max_position_embeddings");
+        boolean windowed = "mistral".equals(type)
+                || "qwen2".equals(type) && node.hasNonNull("use_sliding_window")
+                        && node.get("use_sliding_window").asBoolean();
+        if (!windowed) {
+            return positions;
+        }
+        if (!node.has("sliding_window") && "mistral".equals(type)) {
+            return Math.min(positions, MISTRAL_DEFAULT_WINDOW);
+        }
+        if (!node.hasNonNull("sliding_window")) {
+            return positions;
+        }
+        int window = integer(node, "sliding_window");
+        positive("sliding_window", window);
+        return Math.min(positions, window);
+    }
+
+    /** HuggingFace's {@code MistralConfig} default {@code sliding_window}. */
+    private static final int MISTRAL_DEFAULT_WINDOW = 4096;
 
     /**
      * Writes the HuggingFace {@code config.json} tree for this architecture (read back by {@link #fromJson}).

@@ -50,6 +50,24 @@ class DecoderSpecDefaultsTest {
         assertThat(llama("llama", ",\"tie_word_embeddings\":null").tieWordEmbeddings()).isFalse();
     }
 
+    /**
+     * A sliding attention window was ignored: a Mistral config with {@code sliding_window} 8 computed full attention
+     * over 64 positions, another model than the one the config describes. The model is now limited to the window,
+     * over which windowed and full attention are the same computation.
+     */
+    @Test
+    void aSlidingWindowLimitsThePositionsToWhereItEqualsFullAttention() throws Exception {
+        assertThat(llama("mistral", ",\"sliding_window\":8").maxPositions()).isEqualTo(8);
+        assertThat(llama("mistral", ",\"sliding_window\":4096").maxPositions()).isEqualTo(64);
+        assertThat(llama("mistral", ",\"sliding_window\":null").maxPositions()).isEqualTo(64);
+        assertThat(llama("qwen2", ",\"sliding_window\":8,\"use_sliding_window\":true").maxPositions()).isEqualTo(8);
+        assertThat(llama("qwen2", ",\"sliding_window\":8,\"use_sliding_window\":false").maxPositions())
+                .as("Qwen2 uses its window only when use_sliding_window is true").isEqualTo(64);
+        assertThat(llama("llama", ",\"sliding_window\":8").maxPositions()).isEqualTo(64);
+        assertThatThrownBy(() -> llama("mistral", ",\"sliding_window\":0"))
+                .hasMessage("config.json: sliding_window must be > 0, was 0");
+    }
+
     @Test
     void zeroSizesAndRopeScalingAreRefused() {
         assertThatThrownBy(() -> llama("llama", ",\"num_key_value_heads\":0"))
