@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -30,16 +31,47 @@ import java.util.Set;
  * @param normEps epsilon of the norms
  * @param tieWordEmbeddings whether lm_head is the token embedding
  * @param attentionBias whether q/k/v projections have biases (Llama family)
+ * @param ropeScaling how the rotary frequencies are scaled (Llama family; {@link RopeScaling#NONE} otherwise)
  */
 public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
         int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
-        boolean tieWordEmbeddings, boolean attentionBias) {
+        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
 
+    /**
+     * An architecture without rotary scaling.
+     *
+     * @param llama true for the Llama family
+     * @param modelType the {@code model_type}
+     * @param vocabSize V
+     * @param hiddenSize H
+     * @param layers blocks
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param headDim head width
+     * @param intermediateSize feed-forward width
+     * @param maxPositions positions
+     * @param ropeTheta rotary base
+     * @param normEps norm epsilon
+     * @param tieWordEmbeddings tied lm_head
+     * @param attentionBias q/k/v biases
+     */
+    public DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
+            int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
+            boolean tieWordEmbeddings, boolean attentionBias) {
+        this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, RopeScaling.NONE);
+    }
+
     /** Checks that the sizes are positive and consistent. */
     public DecoderSpec {
+        Objects.requireNonNull(ropeScaling, "ropeScaling");
+        if (!llama && !RopeScaling.NONE.equals(ropeScaling)) {
+            throw new IllegalArgumentException("config.json: rope_scaling applies to rotary embeddings; " + modelType
+                    + " has learned positions");
+        }
         positive("vocab_size", vocabSize);
         positive("hidden_size", hiddenSize);
         positive("num_hidden_layers", layers);
@@ -131,7 +163,17 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      */
     public DecoderSpec withVocabSize(int newVocab) {
         return new DecoderSpec(llama, modelType, newVocab, hiddenSize, layers, heads, kvHeads, headDim,
-                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias);
+                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling);
+    }
+
+    /**
+     * The rotary inverse frequencies of a head (Llama family): {@code 1 / rope_theta^(2i / head_dim)} under
+     * {@link #ropeScaling()}. Every backend builds its rotary tables from these, so they agree to the bit.
+     *
+     * @return {@code head_dim / 2} frequencies
+     */
+    public float[] rotaryInverseFrequencies() {
+        return ropeScaling.inverseFrequencies(headDim, ropeTheta);
     }
 
     /**
@@ -190,13 +232,9 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             boolean tied = node.hasNonNull("tie_word_embeddings") && node.get("tie_word_embeddings").asBoolean();
             boolean bias = "qwen2".equals(type)
                     || node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
-            if (node.hasNonNull("rope_scaling")) {
-                throw new IllegalArgumentException("config.json: rope_scaling is not supported, was "
-                        + node.get("rope_scaling"));
-            }
             return new DecoderSpec(true, type, integer(node, "vocab_size"), h, integer(node, "num_hidden_layers"),
                     heads, kv, headDim, integer(node, "intermediate_size"), positionsWithinWindow(node, type),
-                    theta, eps, tied, bias);
+                    theta, eps, tied, bias, RopeScaling.fromJson(node.get("rope_scaling")));
         }
         throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
                 + type);
@@ -263,6 +301,9 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             n.put("intermediate_size", intermediateSize);
             n.put("max_position_embeddings", maxPositions);
             n.put("rope_theta", ropeTheta);
+            if (!RopeScaling.NONE.equals(ropeScaling)) {
+                n.set("rope_scaling", ropeScaling.toJson());
+            }
             n.put("rms_norm_eps", normEps);
             n.put("tie_word_embeddings", tieWordEmbeddings);
             n.put("attention_bias", attentionBias);

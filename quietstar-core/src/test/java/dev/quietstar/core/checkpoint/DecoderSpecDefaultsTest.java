@@ -72,8 +72,8 @@ class DecoderSpecDefaultsTest {
     void zeroSizesAndRopeScalingAreRefused() {
         assertThatThrownBy(() -> llama("llama", ",\"num_key_value_heads\":0"))
                 .hasMessage("config.json: num_key_value_heads must be > 0, was 0");
-        assertThatThrownBy(() -> llama("llama", ",\"rope_scaling\":{\"type\":\"linear\"}"))
-                .hasMessageContaining("rope_scaling is not supported");
+        assertThatThrownBy(() -> llama("llama", ",\"rope_scaling\":{\"type\":\"yarn\",\"factor\":4}"))
+                .hasMessageContaining("rope_scaling type 'yarn' is not supported");
     }
 
     @Test

@@ -18,17 +18,12 @@ final class Rope {
      * cos and sin tables for the given positions.
      *
      * @param positions (batch, length) integer positions
-     * @param headDim width of a head (even)
-     * @param theta rotary base
+     * @param inverseFrequencies the head's rotary inverse frequencies ({@code DecoderSpec#rotaryInverseFrequencies})
      * @return {cos, sin}, each (batch, 1, length, headDim)
      */
-    static NDArray[] cosSin(NDArray positions, int headDim, double theta) {
+    static NDArray[] cosSin(NDArray positions, float[] inverseFrequencies) {
         NDManager m = positions.getManager();
-        float[] inv = new float[headDim / 2];
-        for (int i = 0; i < inv.length; i++) {
-            inv[i] = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
-        }
-        NDArray invFreq = m.create(inv);
+        NDArray invFreq = m.create(inverseFrequencies);
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq);
         NDArray emb = NDArrays.concat(new NDList(freqs, freqs), -1).expandDims(1);
         return new NDArray[] {emb.cos(), emb.sin()};

@@ -39,7 +39,7 @@ final class TransformerBlocks {
         if (config.architecture() == Architecture.GPT2) {
             x = x.add(lookup(weight("transformer.wpe.weight"), pos));
         } else {
-            NDArray[] cs = Rope.cosSin(pos, config.headDim(), config.ropeTheta());
+            NDArray[] cs = Rope.cosSin(pos, config.spec().rotaryInverseFrequencies());
             cos = cs[0];
             sin = cs[1];
         }

@@ -11,6 +11,8 @@ import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.checkpoint.DecoderSpec;
+import dev.quietstar.core.checkpoint.RopeScaling;
 import dev.quietstar.core.infer.DecoderStep;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.text.ByteTokenizer;
@@ -36,8 +38,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The ONNX backend against the DJL backend on the same checkpoints: a tiny GPT-2 and a tiny Llama with grouped-query
- * attention (4 query heads over 2 key/value heads), both with a mixing head whose last layer is not zero.
+ * The ONNX backend against the DJL backend on the same checkpoints: a tiny GPT-2, a tiny Llama with grouped-query
+ * attention (4 query heads over 2 key/value heads) and the same Llama with Llama 3.1's rope scaling, all with a mixing
+ * head whose last layer is not zero.
  */
 class OnnxParityTest {
 
@@ -61,9 +64,14 @@ class OnnxParityTest {
         if (folder.toFile().isDirectory()) {
             return folder;
         }
-        DecoderConfig config = "llama".equals(arch)
-                ? DecoderConfig.llama(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 2, 256, false)
-                : DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 256);
+        DecoderConfig config = switch (arch) {
+            case "llama" -> DecoderConfig.llama(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 2, 256, false);
+            // Llama 3.1's rope scaling with an original context of 64: the head's four frequencies fall in the
+            // kept, the interpolated and the divided bands.
+            case "llama3" -> new DecoderConfig(new DecoderSpec(true, "llama", ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 2,
+                    8, 88, 256, 10000.0, 1e-5, false, false, new RopeScaling("llama3", 8.0, 1.0, 4.0, 64)));
+            default -> DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 256);
+        };
         CausalDecoder decoder;
         try (CausalDecoder shapes = CausalDecoder.random(config, Device.cpu(), 0);
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
@@ -150,7 +158,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3"})
     void logitsAndMixedLogitsEqualDjlWithForcedThoughts(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 11);
         SplittableRandom rng = new SplittableRandom(5);
@@ -177,8 +185,22 @@ class OnnxParityTest {
         }
     }
 
+    /** The scaling is applied, not dropped by both backends alike: the same weights give other logits. */
+    @org.junit.jupiter.api.Test
+    void ropeScalingChangesWhatTheSameWeightsCompute() throws Exception {
+        int[] ids = ByteTokenizer.instance().withDocumentStart(ByteTokenizer.instance().encode("Once upon a time"));
+        long[] thought = {1, 2, 3};
+        try (QuietStarModel plain = QuietStarModel.load(checkpoint("llama", 21), Device.cpu());
+                QuietStarModel scaled = QuietStarModel.load(checkpoint("llama3", 21), Device.cpu());
+                DjlDecoderStep a = new DjlDecoderStep(plain);
+                DjlDecoderStep b = new DjlDecoderStep(scaled)) {
+            assertThat(maxAbsDiff(forced(a, ids, thought).baseLogits(), forced(b, ids, thought).baseLogits()))
+                    .isGreaterThan(1e-3);
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3"})
     void greedyGenerationWithThinkingEqualsDjlTokenForTokenOnTwentyPrompts(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 12);
         GenerationOptions options = GenerationOptions.defaults(16);
@@ -206,7 +228,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3"})
     void scoresWithGreedyThoughtsEqualDjlsParallelScores(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 13);
         try (DjlReasoner djl = DjlReasoner.open(ckpt, Device.cpu());

@@ -90,11 +90,7 @@ final class DecoderGraph {
 
     /** cos and sin of the rotary angles at the given positions, each (batch, 1, sequence, head_dim). */
     private String[] rotaryTables() {
-        int hd = spec.headDim();
-        float[] inv = new float[hd / 2];
-        for (int i = 0; i < inv.length; i++) {
-            inv[i] = (float) (1.0 / Math.pow(spec.ropeTheta(), (2.0 * i) / hd));
-        }
+        float[] inv = spec.rotaryInverseFrequencies();
         String invFreq = g.initializer("rope.inv_freq", new long[] {inv.length}, inv);
         String pos = g.opAttrs("Cast", Map.of("to", (long) DataType.FLOAT.getNumber()), OnnxLayout.POSITION_IDS);
         String freqs = g.op("Mul", g.op("Unsqueeze", pos, g.constLongs(-1)), invFreq);
