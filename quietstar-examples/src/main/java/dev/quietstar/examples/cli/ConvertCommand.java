@@ -2,6 +2,7 @@ package dev.quietstar.examples.cli;
 
 import dev.quietstar.core.llama2c.Llama2cConverter;
 import dev.quietstar.core.llama2c.Llama2cHeader;
+import dev.quietstar.core.official.OfficialCheckpointImport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a model from another project's format into a HuggingFace folder.",
-        subcommands = {ConvertCommand.Llama2c.class})
+        subcommands = {ConvertCommand.Llama2c.class, ConvertCommand.QuietStarOfficial.class})
 public final class ConvertCommand implements Runnable {
 
     @CommandLine.Spec
@@ -27,7 +28,7 @@ public final class ConvertCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name the format to convert from: llama2c");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name the format to convert from: llama2c or quietstar-official");
     }
 
     /** {@code quietstar convert llama2c}: a llama2.c legacy checkpoint and tokenizer into a HuggingFace Llama. */
@@ -61,6 +62,48 @@ public final class ConvertCommand implements Runnable {
             out.printf("wrote %s: Llama, %d layers, width %d, %d query / %d key-value heads, MLP %d, vocabulary %d, "
                     + "%d positions, %s embeddings%n", output, h.layers(), h.dim(), h.heads(), h.kvHeads(),
                     h.hiddenDim(), h.vocabSize(), h.seqLen(), h.sharedClassifier() ? "tied" : "untied");
+            out.flush();
+            return 0;
+        }
+    }
+
+    /**
+     * {@code quietstar convert quietstar-official}: a checkpoint of the paper's code (a Mistral with start/end
+     * embeddings and a talk head, e.g. {@code ezelikman/quietstar-8-ahead}) into a checkpoint of this library.
+     */
+    @Command(name = "quietstar-official", mixinStandardHelpOptions = true,
+            description = "Import a checkpoint saved by the paper's Quiet-STaR code (Mistral weights plus "
+                    + "start_embedding, end_embedding and talk_head.*, e.g. ezelikman/quietstar-8-ahead) as a "
+                    + "checkpoint that thinks with its learned thoughts on either backend (--model).")
+    public static final class QuietStarOfficial implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "Folder of the official checkpoint (config.json, *.safetensors).")
+        Path model;
+
+        @Option(names = "--tokenizer", paramLabel = "DIR",
+                description = "Folder of its tokenizer.json, when not in --model (Mistral's tokenizer; the thought "
+                        + "tokens are appended when it lacks them).")
+        Path tokenizer;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR",
+                description = "Checkpoint folder to create.")
+        Path output;
+
+        /** Creates the command; picocli calls this. */
+        public QuietStarOfficial() {}
+
+        @Override
+        public Integer call() throws IOException {
+            OfficialCheckpointImport.Result r = OfficialCheckpointImport.convert(model, tokenizer, output);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("wrote %s: Mistral, %d layers, width %d, vocabulary %d; thoughts of %d tokens between "
+                    + "ids %d and %d%s%n", output, r.spec().layers(), r.spec().hiddenSize(), r.spec().vocabSize(),
+                    OfficialCheckpointImport.officialConfig().thoughtLength(), r.startTokenId(), r.endTokenId(),
+                    r.appended() ? " (appended to the tokenizer)" : "");
             out.flush();
             return 0;
         }

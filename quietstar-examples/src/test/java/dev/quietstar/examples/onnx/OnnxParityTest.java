@@ -111,11 +111,16 @@ class OnnxParityTest {
     }
 
     /** What a forced thought gave: base and after-thought hidden states and logits, w and the mixed logits. */
-    private record Forced(float[] baseHidden, float[] baseLogits, float[] afterLogits, float[] weights,
+    record Forced(float[] baseHidden, float[] baseLogits, float[] afterLogits, float[] weights,
             float[] mixed) {}
 
     /** Prefills the prompt, then feeds start, the forced thought and end on top of the cache. */
-    private static <C> Forced forced(DecoderStep<C> step, int[] prompt, long[] thought) {
+    static <C> Forced forced(DecoderStep<C> step, int[] prompt, long[] thought) {
+        return forced(step, prompt, thought, ByteTokenizer.START_OF_THOUGHT, ByteTokenizer.END_OF_THOUGHT);
+    }
+
+    /** {@link #forced(DecoderStep, int[], long[])} with the model's own thought token ids. */
+    static <C> Forced forced(DecoderStep<C> step, int[] prompt, long[] thought, long startId, long endId) {
         int len = prompt.length;
         long[] ids = new long[len];
         long[] pos = new long[len];
@@ -129,11 +134,11 @@ class OnnxParityTest {
                 null);
         DecoderStep.Output<C> out = base;
         List<Long> branch = new ArrayList<>();
-        branch.add((long) ByteTokenizer.START_OF_THOUGHT);
+        branch.add(startId);
         for (long t : thought) {
             branch.add(t);
         }
-        branch.add((long) ByteTokenizer.END_OF_THOUGHT);
+        branch.add(endId);
         for (int k = 0; k < branch.size(); k++) {
             DecoderStep.Output<C> next = step.forward(new long[] {branch.get(k)}, new long[] {len + k}, 1, 1,
                     new float[len + k + 1], out.cache());
@@ -148,7 +153,7 @@ class OnnxParityTest {
         return new Forced(base.hidden(), base.logits(), out.logits(), mixing.weights(), mixing.mixedLogits());
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
+    static double maxAbsDiff(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double d = 0;
         for (int i = 0; i < a.length; i++) {
