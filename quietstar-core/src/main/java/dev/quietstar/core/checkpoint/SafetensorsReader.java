@@ -6,6 +6,7 @@ import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * Reads {@code .safetensors} files without any engine: an 8-byte little-endian header length, a JSON header naming
@@ -70,18 +72,59 @@ public final class SafetensorsReader {
      * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
      */
     public static Map<String, StoredTensor> readStored(Path file) {
+        Map<String, StoredTensor> out = new LinkedHashMap<>();
+        forEachStored(file, out::put);
+        return out;
+    }
+
+    /**
+     * Reads the tensors of one file as stored, one at a time, after checking the whole header: each tensor's bytes
+     * are handed to the consumer and not kept, so a caller that turns each into its own tensor holds at most one
+     * stored tensor at a time instead of the whole file.
+     *
+     * @param file the file
+     * @param consumer receives each tensor's name and bytes, in the order of their bytes in the file
+     * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
+     */
+    public static void forEachStored(Path file, BiConsumer<String, StoredTensor> consumer) {
+        forEachStored(file, (dtype, size) -> ByteBuffer.allocate(size), consumer);
+    }
+
+    /** Chooses the buffer a tensor's bytes are read into. */
+    @FunctionalInterface
+    public interface BufferAllocator {
+
+        /**
+         * A buffer for one tensor.
+         *
+         * @param dtype the tensor's dtype code
+         * @param size its bytes
+         * @return a buffer of exactly {@code size} bytes remaining (heap or direct)
+         */
+        ByteBuffer allocate(String dtype, int size);
+    }
+
+    /**
+     * Like {@link #forEachStored(Path, BiConsumer)}, reading each tensor into a buffer the caller chooses: an engine
+     * that adopts direct buffers as tensor memory reads float32 tensors straight into them, with no copy on the
+     * heap.
+     *
+     * @param file the file
+     * @param allocator the buffer of each tensor, by dtype and size
+     * @param consumer receives each tensor's name and bytes, in the order of their bytes in the file
+     * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
+     */
+    public static void forEachStored(Path file, BufferAllocator allocator, BiConsumer<String, StoredTensor> consumer) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             SafetensorsHeader header = SafetensorsHeader.read(ch, file.toString());
             long dataStart = ch.size() - header.dataBytes();
-            Map<String, StoredTensor> out = new LinkedHashMap<>();
             for (SafetensorsHeader.Entry e : header.tensors()) {
-                ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(e.end() - e.begin()))
+                ByteBuffer bytes = allocator.allocate(e.dtype(), Math.toIntExact(e.end() - e.begin()))
                         .order(ByteOrder.LITTLE_ENDIAN);
                 BoundedFiles.readFully(ch, bytes, dataStart + e.begin());
                 bytes.flip();
-                out.put(e.name(), new StoredTensor(e.dtype(), e.shape(), bytes));
+                consumer.accept(e.name(), new StoredTensor(e.dtype(), e.shape(), bytes));
             }
-            return out;
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("safetensors file " + file + " does not exist", e);
         } catch (IOException e) {
@@ -227,25 +270,41 @@ public final class SafetensorsReader {
      * @throws IllegalArgumentException naming the file and tensor when its dtype is not a floating-point one
      */
     public static FloatTensor toFloat(String source, String name, StoredTensor t) {
-        ByteBuffer bytes = t.data();
         float[] data = new float[Math.toIntExact(t.byteSize() / SafetensorsHeader.dtypeBytes(t.dtype()))];
+        widen(source, name, t, FloatBuffer.wrap(data));
+        return new FloatTensor(t.shape(), data);
+    }
+
+    /**
+     * Widens one stored floating-point tensor (F32, BF16 or F16) to float32 into a given buffer (for example a
+     * direct buffer an engine adopts without another copy).
+     *
+     * @param source the file, for messages
+     * @param name the tensor's name, for messages
+     * @param t the stored tensor
+     * @param out receives the values from its position on; it must have room for all of them
+     * @throws IllegalArgumentException naming the file and tensor when its dtype is not a floating-point one
+     */
+    public static void widen(String source, String name, StoredTensor t, FloatBuffer out) {
+        ByteBuffer bytes = t.data();
+        int n = Math.toIntExact(t.byteSize() / SafetensorsHeader.dtypeBytes(t.dtype()));
+        int base = out.position();
         switch (t.dtype()) {
-            case "F32" -> bytes.asFloatBuffer().get(data);
+            case "F32" -> out.put(bytes.asFloatBuffer());
             case "BF16" -> {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = Float.intBitsToFloat((bytes.getShort(2 * i) & 0xffff) << 16);
+                for (int i = 0; i < n; i++) {
+                    out.put(base + i, Float.intBitsToFloat((bytes.getShort(2 * i) & 0xffff) << 16));
                 }
             }
             case "F16" -> {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = halfToFloat(bytes.getShort(2 * i));
+                for (int i = 0; i < n; i++) {
+                    out.put(base + i, halfToFloat(bytes.getShort(2 * i)));
                 }
             }
             default -> throw new IllegalArgumentException("safetensors file " + source + ": tensor '" + name
                     + "' with shape " + Arrays.toString(t.shape()) + " has dtype " + t.dtype()
                     + "; float32 weights can be read from F32, BF16 and F16 only");
         }
-        return new FloatTensor(t.shape(), data);
     }
 
     /** IEEE 754 half precision to float (Java 17 has no {@code Float.float16ToFloat}). */

@@ -98,6 +98,26 @@ public final class CausalDecoder implements AutoCloseable {
      * @throws IllegalArgumentException naming a missing tensor or one of the wrong shape, before anything loads
      */
     public static CausalDecoder fromTensors(DecoderConfig config, Device device, Map<String, NDArray> tensors) {
+        return build(config, device, tensors, false);
+    }
+
+    /**
+     * Like {@link #fromTensors} but takes the arrays over instead of copying them where they are already float32 on
+     * the device: a loader whose arrays were read only for this decoder then holds the weights once, not twice.
+     * The arrays taken over move to the decoder's manager; closing their old manager no longer frees them.
+     *
+     * @param config the architecture
+     * @param device where the weights live
+     * @param tensors name to array, read for this decoder alone
+     * @return the decoder
+     * @throws IllegalArgumentException naming a missing tensor or one of the wrong shape, before anything loads
+     */
+    public static CausalDecoder adopt(DecoderConfig config, Device device, Map<String, NDArray> tensors) {
+        return build(config, device, tensors, true);
+    }
+
+    private static CausalDecoder build(DecoderConfig config, Device device, Map<String, NDArray> tensors,
+            boolean adopt) {
         CausalDecoder d = new CausalDecoder(config, NDManager.newBaseManager(device));
         try {
             Map<String, NDArray> canonical = new LinkedHashMap<>();
@@ -123,7 +143,19 @@ public final class CausalDecoder implements AutoCloseable {
             }
             for (Map.Entry<String, Shape> e : expected.entrySet()) {
                 NDArray src = canonical.get(e.getKey());
-                NDArray copy = d.manager.create(src.toType(DataType.FLOAT32, false).toFloatArray(), e.getValue());
+                NDArray copy;
+                if (adopt && src.getDataType() == DataType.FLOAT32 && src.getDevice().equals(device)) {
+                    src.attach(d.manager);
+                    copy = src;
+                } else {
+                    // A native copy: no trip through a Java array of the whole tensor.
+                    copy = src.getDataType() == DataType.FLOAT32 ? src.duplicate()
+                            : src.toType(DataType.FLOAT32, false);
+                    if (!copy.getDevice().equals(device)) {
+                        copy = copy.toDevice(device, false);
+                    }
+                    copy.attach(d.manager);
+                }
                 d.put(e.getKey(), copy);
             }
             return d;
@@ -254,6 +286,26 @@ public final class CausalDecoder implements AutoCloseable {
      * @return a new decoder sharing nothing with this one (this one is left unchanged)
      */
     public CausalDecoder withVocabSize(int newVocab) {
+        return grow(newVocab, false);
+    }
+
+    /**
+     * Like {@link #withVocabSize} but without a second copy of the weights: the new decoder takes this one's
+     * arrays over (only the vocabulary matrices are new) and this decoder is closed. Loading a model and adding the
+     * meta-tokens then needs the weights' memory once, not twice.
+     *
+     * @param newVocab the new vocabulary size, at least the current one
+     * @return the new decoder; this one is closed and must not be used again
+     */
+    public CausalDecoder grownTo(int newVocab) {
+        try {
+            return grow(newVocab, true);
+        } finally {
+            close();
+        }
+    }
+
+    private CausalDecoder grow(int newVocab, boolean consume) {
         if (newVocab < config.vocabSize()) {
             throw new IllegalArgumentException("cannot shrink the vocabulary from " + config.vocabSize() + " to "
                     + newVocab);
@@ -269,11 +321,15 @@ public final class CausalDecoder implements AutoCloseable {
                     NDArray grown = NDArrays.concat(new ai.djl.ndarray.NDList(a, extra), 0);
                     grown.attach(tmp);
                     tensors.put(e.getKey(), grown);
+                    if (consume) {
+                        // The old matrix is not needed once copied: free it now, not when this decoder closes.
+                        a.close();
+                    }
                 } else {
                     tensors.put(e.getKey(), a);
                 }
             }
-            return fromTensors(config.withVocabSize(newVocab), manager.getDevice(), tensors);
+            return build(config.withVocabSize(newVocab), manager.getDevice(), tensors, consume);
         }
     }
 

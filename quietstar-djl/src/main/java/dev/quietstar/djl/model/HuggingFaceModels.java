@@ -56,7 +56,7 @@ public final class HuggingFaceModels {
         DecoderConfig config = readConfig(folder);
         try (NDManager tmp = NDManager.newBaseManager(device)) {
             Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);
-            return CausalDecoder.fromTensors(config, device, tensors);
+            return CausalDecoder.adopt(config, device, tensors);
         }
     }
 

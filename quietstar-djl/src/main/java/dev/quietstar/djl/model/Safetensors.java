@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
 import dev.quietstar.core.checkpoint.SafetensorsWriter;
 import dev.quietstar.core.checkpoint.StoredTensor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,7 +38,14 @@ public final class Safetensors {
      * @throws IllegalArgumentException naming the file and the problem (truncated, bad header, missing tensor bytes)
      */
     public static Map<String, NDArray> read(NDManager manager, Path file) {
-        return toArrays(manager, SafetensorsReader.readStored(file), file.toString());
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        // One stored tensor at a time: the file's bytes are never all on the heap beside the engine's arrays.
+        // float32 tensors are read straight into the direct buffers the engine adopts as their memory.
+        SafetensorsReader.forEachStored(file,
+                (dtype, size) -> "F32".equals(dtype) && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+                        ? manager.allocateDirect(size) : ByteBuffer.allocate(size),
+                (name, t) -> out.put(name, toArray(manager, name, t, file.toString())));
+        return out;
     }
 
     /**
@@ -75,30 +82,27 @@ public final class Safetensors {
         SafetensorsWriter.write(file, stored);
     }
 
-    private static Map<String, NDArray> toArrays(NDManager manager, Map<String, StoredTensor> stored, String source) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, StoredTensor> e : stored.entrySet()) {
-            StoredTensor t = e.getValue();
-            if ("BF16".equals(t.dtype()) || "F16".equals(t.dtype())) {
-                // Half-precision weights are widened in Java: the PyTorch engine's native transfer of a bfloat16
-                // buffer aborts the process, and the decoder computes in float32 whatever the storage dtype.
-                FloatTensor f = SafetensorsReader.toFloat(source, e.getKey(), t);
-                NDArray a = manager.create(f.data(), new Shape(f.shape()));
-                a.setName(e.getKey());
-                out.put(e.getKey(), a);
-                continue;
-            }
+    private static NDArray toArray(NDManager manager, String name, StoredTensor t, String source) {
+        NDArray a;
+        if ("BF16".equals(t.dtype()) || "F16".equals(t.dtype())) {
+            // Half-precision weights are widened in Java: the PyTorch engine's native transfer of a bfloat16
+            // buffer aborts the process, and the decoder computes in float32 whatever the storage dtype.
+            // Widened straight into a direct buffer, which the engine adopts as the tensor's memory: no float[]
+            // copy on the heap and no second copy made by the engine.
+            ByteBuffer direct = manager.allocateDirect(Math.toIntExact(2 * t.byteSize()));
+            SafetensorsReader.widen(source, name, t, direct.asFloatBuffer());
+            a = manager.create(direct, new Shape(t.shape()), DataType.FLOAT32);
+        } else {
             DataType type;
             try {
                 type = DataType.fromSafetensors(t.dtype());
             } catch (IllegalArgumentException unknown) {
-                throw new IllegalArgumentException("safetensors file " + source + ": tensor '" + e.getKey()
+                throw new IllegalArgumentException("safetensors file " + source + ": tensor '" + name
                         + "' has dtype " + t.dtype() + ", which DJL cannot hold", unknown);
             }
-            NDArray a = manager.create(t.data(), new Shape(t.shape()), type);
-            a.setName(e.getKey());
-            out.put(e.getKey(), a);
+            a = manager.create(t.data(), new Shape(t.shape()), type);
         }
-        return out;
+        a.setName(name);
+        return a;
     }
 }

@@ -124,8 +124,7 @@ public final class QuietStarModel implements AutoCloseable {
             int v = d.config().vocabSize();
             startId = v;
             endId = v + 1;
-            d = decoder.withVocabSize(v + 2);
-            decoder.close();
+            d = decoder.grownTo(v + 2);
             tok = hf.withAppended(Map.of(START_TOKEN, startId, END_TOKEN, endId));
         } else {
             throw new IllegalArgumentException("the tokenizer has no " + START_TOKEN + "/" + END_TOKEN
