@@ -88,6 +88,14 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             throw new IllegalArgumentException("config.json: n_embd " + hiddenSize + " must be divisible by n_head "
                     + heads);
         }
+        if ("mistral".equals(modelType) && attentionBias) {
+            throw new IllegalArgumentException("config.json: a mistral model has no attention biases "
+                    + "(transformers' MistralAttention creates none)");
+        }
+        if ("qwen2".equals(modelType) && !attentionBias) {
+            throw new IllegalArgumentException("config.json: a qwen2 model always has q/k/v biases "
+                    + "(transformers' Qwen2Attention creates them whatever attention_bias says)");
+        }
         if (llama && headDim % 2 != 0) {
             throw new IllegalArgumentException("config.json: head_dim must be even for rotary embeddings, was "
                     + headDim);
@@ -100,6 +108,24 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         if (!(normEps > 0 && Double.isFinite(normEps))) {
             throw new IllegalArgumentException("config.json: " + (llama ? "rms_norm_eps" : "layer_norm_epsilon")
                     + " must be a finite number > 0, was " + normEps);
+        }
+    }
+
+    /**
+     * Whether {@code o_proj} has a bias: transformers' {@code LlamaAttention} gives it one exactly when
+     * {@code attention_bias} is true; Qwen2's attention never has one (only q/k/v do), Mistral's has no biases at all.
+     *
+     * @return true when {@code model.layers.N.self_attn.o_proj.bias} is a weight
+     */
+    public boolean outputProjectionBias() {
+        return attentionBias && "llama".equals(modelType);
+    }
+
+    /** Refuses a field whose value changes the computation in a way this decoder does not implement. */
+    private static void requireDefault(JsonNode node, String field, boolean neutral, String meaning) {
+        if (node.hasNonNull(field) && node.get(field).asBoolean() != neutral) {
+            throw new IllegalArgumentException("config.json: " + field + " " + node.get(field) + " is not "
+                    + "implemented (" + meaning + "); this decoder computes " + field + " " + neutral);
         }
     }
 
@@ -215,6 +241,9 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             int heads = integer(node, "n_head");
             positive("n_head", heads);
             supported(node, "activation_function", "gelu_new", "gelu_pytorch_tanh");
+            requireDefault(node, "tie_word_embeddings", true, "GPT-2's lm_head is the token embedding here");
+            requireDefault(node, "scale_attn_weights", true, "attention scores divided by sqrt(head_dim)");
+            requireDefault(node, "scale_attn_by_inverse_layer_idx", false, "scores also divided by layer + 1");
             int inter = node.hasNonNull("n_inner") ? node.get("n_inner").asInt() : 4 * h;
             double eps = node.hasNonNull("layer_norm_epsilon") ? node.get("layer_norm_epsilon").asDouble() : 1e-5;
             return new DecoderSpec(false, type, integer(node, "vocab_size"), h, integer(node, "n_layer"), heads,
@@ -227,14 +256,22 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             supported(node, "hidden_act", "silu");
             int kv = node.hasNonNull("num_key_value_heads") ? node.get("num_key_value_heads").asInt() : heads;
             int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt() : h / heads;
-            double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;
+            Rope rope = Rope.read(node);
             double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble() : 1e-6;
             boolean tied = node.hasNonNull("tie_word_embeddings") && node.get("tie_word_embeddings").asBoolean();
-            boolean bias = "qwen2".equals(type)
-                    || node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
+            // Each attention class decides its biases: Llama's follow attention_bias (q/k/v and o), Qwen2 has
+            // q/k/v biases whatever the file says, Mistral none whatever it says.
+            boolean bias = switch (type) {
+                case "qwen2" -> true;
+                case "mistral" -> false;
+                default -> node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
+            };
+            if ("llama".equals(type)) {
+                requireDefault(node, "mlp_bias", false, "biases on gate_proj, up_proj and down_proj");
+            }
             return new DecoderSpec(true, type, integer(node, "vocab_size"), h, integer(node, "num_hidden_layers"),
                     heads, kv, headDim, integer(node, "intermediate_size"), positionsWithinWindow(node, type),
-                    theta, eps, tied, bias, RopeScaling.fromJson(node.get("rope_scaling")));
+                    rope.theta(), eps, tied, bias, rope.scaling());
         }
         throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
                 + type);
@@ -266,6 +303,42 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         int window = integer(node, "sliding_window");
         positive("sliding_window", window);
         return Math.min(positions, window);
+    }
+
+    /**
+     * The rotary base and scaling of a {@code config.json}, in either of transformers' spellings: {@code rope_theta}
+     * and {@code rope_scaling} at the top level (files written before transformers 5), or one
+     * {@code rope_parameters} object holding {@code rope_theta} with the scaling fields (files written since). A file
+     * with both objects is refused rather than guessed at.
+     */
+    private record Rope(double theta, RopeScaling scaling) {
+
+        static Rope read(JsonNode node) {
+            JsonNode params = node.get("rope_parameters");
+            JsonNode scaling = node.get("rope_scaling");
+            double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;
+            if (params == null || params.isNull()) {
+                return new Rope(theta, RopeScaling.fromJson(scaling));
+            }
+            if (scaling != null && !scaling.isNull()) {
+                throw new IllegalArgumentException("config.json holds both rope_scaling and rope_parameters; "
+                        + "only one of them may describe the rotary embedding");
+            }
+            if (!params.isObject()) {
+                throw new IllegalArgumentException("config.json: rope_parameters must be an object, was " + params);
+            }
+            ObjectNode rest = params.deepCopy();
+            JsonNode t = rest.remove("rope_theta");
+            if (t != null && !t.isNull()) {
+                if (!t.isNumber()) {
+                    throw new IllegalArgumentException("config.json: rope_parameters.rope_theta must be a number, "
+                            + "was " + t);
+                }
+                theta = t.asDouble();
+            }
+            return new Rope(theta, RopeScaling.fromJson(rest.has("rope_type") || rest.has("type") ? rest
+                    : rest.put("rope_type", "default")));
+        }
     }
 
     /** HuggingFace's {@code MistralConfig} default {@code sliding_window}. */

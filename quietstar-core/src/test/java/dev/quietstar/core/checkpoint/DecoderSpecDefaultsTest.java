@@ -36,7 +36,7 @@ class DecoderSpecDefaultsTest {
 
     @Test
     void presentOptionalFieldsAreRead() throws Exception {
-        DecoderSpec s = llama("mistral", ",\"num_key_value_heads\":2,\"head_dim\":6,\"rope_theta\":500.0,"
+        DecoderSpec s = llama("llama", ",\"num_key_value_heads\":2,\"head_dim\":6,\"rope_theta\":500.0,"
                 + "\"rms_norm_eps\":1e-5,\"tie_word_embeddings\":true,\"attention_bias\":true");
         assertThat(s.kvHeads()).isEqualTo(2);
         assertThat(s.headDim()).isEqualTo(6);
@@ -47,6 +47,8 @@ class DecoderSpecDefaultsTest {
         assertThat(llama("llama", ",\"tie_word_embeddings\":false,\"attention_bias\":false").attentionBias())
                 .isFalse();
         assertThat(llama("qwen2", "").attentionBias()).as("qwen2 always has q/k/v biases").isTrue();
+        assertThat(llama("mistral", ",\"attention_bias\":true").attentionBias())
+                .as("MistralAttention creates no biases whatever the file says").isFalse();
         assertThat(llama("llama", ",\"tie_word_embeddings\":null").tieWordEmbeddings()).isFalse();
     }
 
@@ -66,6 +68,57 @@ class DecoderSpecDefaultsTest {
         assertThat(llama("llama", ",\"sliding_window\":8").maxPositions()).isEqualTo(64);
         assertThatThrownBy(() -> llama("mistral", ",\"sliding_window\":0"))
                 .hasMessage("config.json: sliding_window must be > 0, was 0");
+    }
+
+    /**
+     * transformers' LlamaAttention passes {@code attention_bias} to o_proj as well as to q/k/v; the library gave
+     * o_proj no bias and ignored the checkpoint's {@code o_proj.bias}. Qwen2 has q/k/v biases only.
+     */
+    @Test
+    void attentionBiasGivesLlamasOutputProjectionABiasButNotQwen2s() throws Exception {
+        assertThat(llama("llama", ",\"attention_bias\":true").outputProjectionBias()).isTrue();
+        assertThat(llama("llama", "").outputProjectionBias()).isFalse();
+        assertThat(llama("qwen2", ",\"attention_bias\":true").outputProjectionBias()).isFalse();
+        assertThat(llama("mistral", ",\"attention_bias\":true").outputProjectionBias()).isFalse();
+    }
+
+    @Test
+    void fieldsThatWouldChangeTheComputationAreRefusedByName() throws Exception {
+        assertThat(llama("llama", ",\"mlp_bias\":false").layers()).isEqualTo(2);
+        assertThatThrownBy(() -> llama("llama", ",\"mlp_bias\":true")).hasMessageContaining("mlp_bias");
+        String gpt2 = "{\"model_type\":\"gpt2\",\"vocab_size\":32,\"n_embd\":16,\"n_layer\":1,\"n_head\":4,"
+                + "\"n_positions\":16";
+        assertThat(DecoderSpec.fromJson(JSON.readTree(gpt2 + ",\"scale_attn_weights\":true,"
+                + "\"scale_attn_by_inverse_layer_idx\":false,\"tie_word_embeddings\":true}")).layers()).isEqualTo(1);
+        assertThatThrownBy(() -> DecoderSpec.fromJson(JSON.readTree(gpt2 + ",\"tie_word_embeddings\":false}")))
+                .hasMessageContaining("tie_word_embeddings");
+        assertThatThrownBy(() -> DecoderSpec.fromJson(JSON.readTree(gpt2 + ",\"scale_attn_weights\":false}")))
+                .hasMessageContaining("scale_attn_weights");
+        assertThatThrownBy(() -> DecoderSpec.fromJson(JSON.readTree(gpt2
+                + ",\"scale_attn_by_inverse_layer_idx\":true}"))).hasMessageContaining("scale_attn_by_inverse_layer_idx");
+    }
+
+    /**
+     * transformers 5 writes {@code rope_parameters} (with {@code rope_theta} inside) instead of {@code rope_theta} and
+     * {@code rope_scaling}; such a file used to run at the default base 10000 without a word.
+     */
+    @Test
+    void ropeParametersAreReadLikeRopeThetaAndRopeScaling() throws Exception {
+        DecoderSpec plain = llama("qwen2", ",\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000000.0}");
+        assertThat(plain.ropeTheta()).isEqualTo(1e6);
+        assertThat(plain.ropeScaling()).isEqualTo(RopeScaling.NONE);
+        DecoderSpec scaled = llama("llama", ",\"rope_parameters\":{\"rope_type\":\"llama3\",\"rope_theta\":500000.0,"
+                + "\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
+                + "\"original_max_position_embeddings\":8192}");
+        assertThat(scaled.ropeTheta()).isEqualTo(5e5);
+        assertThat(scaled.ropeScaling()).isEqualTo(new RopeScaling("llama3", 8.0, 1.0, 4.0, 8192));
+        assertThat(llama("llama", ",\"rope_theta\":20.0,\"rope_parameters\":{\"rope_type\":\"linear\",\"factor\":2}")
+                .ropeTheta()).as("a rope_parameters without a base keeps rope_theta").isEqualTo(20.0);
+        assertThatThrownBy(() -> llama("llama", ",\"rope_parameters\":{\"rope_type\":\"yarn\",\"factor\":4}"))
+                .hasMessageContaining("'yarn' is not supported");
+        assertThatThrownBy(() -> llama("llama", ",\"rope_parameters\":{\"rope_type\":\"linear\",\"factor\":2},"
+                + "\"rope_scaling\":{\"rope_type\":\"linear\",\"factor\":2}"))
+                .hasMessageContaining("both rope_scaling and rope_parameters");
     }
 
     @Test

@@ -54,6 +54,9 @@ final class DecoderLayout {
                     m.put(p + "self_attn.v_proj.bias", new Shape(kv));
                 }
                 m.put(p + "self_attn.o_proj.weight", new Shape(h, q));
+                if (c.spec().outputProjectionBias()) {
+                    m.put(p + "self_attn.o_proj.bias", new Shape(h));
+                }
                 m.put(p + "post_attention_layernorm.weight", new Shape(h));
                 m.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), h));
                 m.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), h));

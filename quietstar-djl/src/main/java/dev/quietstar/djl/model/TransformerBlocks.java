@@ -148,7 +148,7 @@ final class TransformerBlocks {
         q = Rope.apply(q, cos, sin);
         k = Rope.apply(k, cos, sin);
         NDArray[] ctx = attend.apply(i, q, k, v);
-        NDArray attn = linear(ctx[0], p + "self_attn.o_proj", false);
+        NDArray attn = linear(ctx[0], p + "self_attn.o_proj", config.spec().outputProjectionBias());
         NDArray x1 = x.add(attn);
         NDArray n = rmsNorm(x1, p + "post_attention_layernorm.weight");
         NDArray gate = linear(n, p + "mlp.gate_proj", false);

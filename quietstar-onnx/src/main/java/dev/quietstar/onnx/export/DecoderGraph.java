@@ -133,7 +133,7 @@ final class DecoderGraph {
         qs = rope(qs, cos, sin);
         ks = rope(ks, cos, sin);
         String ctx = attention(i, qs, ks, vs);
-        String x1 = g.op("Add", x, linear(ctx, p + "self_attn.o_proj", h, q, false));
+        String x1 = g.op("Add", x, linear(ctx, p + "self_attn.o_proj", h, q, spec.outputProjectionBias()));
         String n = rmsNorm(x1, p + "post_attention_layernorm.weight");
         String gate = linear(n, p + "mlp.gate_proj", inter, h, false);
         String up = linear(n, p + "mlp.up_proj", inter, h, false);
