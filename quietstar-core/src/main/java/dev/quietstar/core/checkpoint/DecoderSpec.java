@@ -17,7 +17,7 @@ import java.util.Set;
  * embeddings) or the Llama family (rotate-half RoPE, RMSNorm, SwiGLU, grouped-query attention, {@code Linear} weights
  * out x in). It is the library's one reading of {@code config.json}: every backend builds its decoder from it.
  *
- * @param llama true for the Llama family (llama, mistral, qwen2), false for GPT-2
+ * @param llama true for the Llama family (llama, mistral, qwen2, qwen3), false for GPT-2
  * @param modelType the {@code model_type} field
  * @param vocabSize V
  * @param hiddenSize H
@@ -32,13 +32,41 @@ import java.util.Set;
  * @param tieWordEmbeddings whether lm_head is the token embedding
  * @param attentionBias whether q/k/v projections have biases (Llama family)
  * @param ropeScaling how the rotary frequencies are scaled (Llama family; {@link RopeScaling#NONE} otherwise)
+ * @param qkNorm whether each head's queries and keys go through an RMSNorm of width {@code head_dim} (weights
+ *     {@code self_attn.q_norm} / {@code k_norm}) before the rotary embedding, as in Qwen3
  */
 public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
         int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
-        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling) {
+        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
+    private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2", "qwen3");
+
+    /**
+     * An architecture without per-head query/key norms.
+     *
+     * @param llama true for the Llama family
+     * @param modelType the {@code model_type}
+     * @param vocabSize V
+     * @param hiddenSize H
+     * @param layers blocks
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param headDim head width
+     * @param intermediateSize feed-forward width
+     * @param maxPositions positions
+     * @param ropeTheta rotary base
+     * @param normEps norm epsilon
+     * @param tieWordEmbeddings tied lm_head
+     * @param attentionBias q/k/v biases
+     * @param ropeScaling rotary scaling
+     */
+    public DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
+            int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
+            boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling) {
+        this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling, false);
+    }
 
     /**
      * An architecture without rotary scaling.
@@ -62,7 +90,7 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
             boolean tieWordEmbeddings, boolean attentionBias) {
         this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
-                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, RopeScaling.NONE);
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, RopeScaling.NONE, false);
     }
 
     /** Checks that the sizes are positive and consistent. */
@@ -87,6 +115,10 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         if (!llama && heads * headDim != hiddenSize) {
             throw new IllegalArgumentException("config.json: n_embd " + hiddenSize + " must be divisible by n_head "
                     + heads);
+        }
+        if (qkNorm != "qwen3".equals(modelType)) {
+            throw new IllegalArgumentException("config.json: per-head q/k norms (q_norm, k_norm) are part of qwen3 "
+                    + "and of no other model_type; " + modelType + (qkNorm ? " has none" : " needs them"));
         }
         if ("mistral".equals(modelType) && attentionBias) {
             throw new IllegalArgumentException("config.json: a mistral model has no attention biases "
@@ -113,12 +145,13 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
 
     /**
      * Whether {@code o_proj} has a bias: transformers' {@code LlamaAttention} gives it one exactly when
-     * {@code attention_bias} is true; Qwen2's attention never has one (only q/k/v do), Mistral's has no biases at all.
+     * {@code attention_bias} is true, and so does {@code Qwen3Attention}; Qwen2's attention never has one (only q/k/v
+     * do), Mistral's has no biases at all.
      *
      * @return true when {@code model.layers.N.self_attn.o_proj.bias} is a weight
      */
     public boolean outputProjectionBias() {
-        return attentionBias && "llama".equals(modelType);
+        return attentionBias && ("llama".equals(modelType) || "qwen3".equals(modelType));
     }
 
     /** Refuses a field whose value changes the computation in a way this decoder does not implement. */
@@ -189,7 +222,8 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      */
     public DecoderSpec withVocabSize(int newVocab) {
         return new DecoderSpec(llama, modelType, newVocab, hiddenSize, layers, heads, kvHeads, headDim,
-                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling);
+                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling,
+                qkNorm);
     }
 
     /**
@@ -255,7 +289,9 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             positive("num_attention_heads", heads);
             supported(node, "hidden_act", "silu");
             int kv = node.hasNonNull("num_key_value_heads") ? node.get("num_key_value_heads").asInt() : heads;
-            int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt() : h / heads;
+            // Qwen3Config's head_dim defaults to 128 whatever the width; the others derive it from the width.
+            int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt()
+                    : "qwen3".equals(type) ? QWEN3_DEFAULT_HEAD_DIM : h / heads;
             Rope rope = Rope.read(node);
             double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble() : 1e-6;
             boolean tied = node.hasNonNull("tie_word_embeddings") && node.get("tie_word_embeddings").asBoolean();
@@ -269,12 +305,37 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             if ("llama".equals(type)) {
                 requireDefault(node, "mlp_bias", false, "biases on gate_proj, up_proj and down_proj");
             }
+            checkLayerTypes(node);
             return new DecoderSpec(true, type, integer(node, "vocab_size"), h, integer(node, "num_hidden_layers"),
                     heads, kv, headDim, integer(node, "intermediate_size"), positionsWithinWindow(node, type),
-                    rope.theta(), eps, tied, bias, rope.scaling());
+                    rope.theta(), eps, tied, bias, rope.scaling(), "qwen3".equals(type));
         }
-        throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
-                + type);
+        throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2, "
+                + "qwen3], was " + type);
+    }
+
+    /** HuggingFace's {@code Qwen3Config} default {@code head_dim}. */
+    private static final int QWEN3_DEFAULT_HEAD_DIM = 128;
+
+    /**
+     * Refuses a {@code layer_types} entry other than full or sliding attention (chunked or other attention kinds
+     * would be another computation). Sliding layers are handled by {@link #positionsWithinWindow}: within the window
+     * they compute what full attention does.
+     */
+    private static void checkLayerTypes(JsonNode node) {
+        JsonNode types = node.get("layer_types");
+        if (types == null || types.isNull()) {
+            return;
+        }
+        if (!types.isArray()) {
+            throw new IllegalArgumentException("config.json: layer_types must be a list, was " + types);
+        }
+        for (JsonNode t : types) {
+            if (!"full_attention".equals(t.asText()) && !"sliding_attention".equals(t.asText())) {
+                throw new IllegalArgumentException("config.json: layer_types entry " + t + " is not implemented; "
+                        + "this decoder computes full_attention (and sliding_attention within its window)");
+            }
+        }
     }
 
     /**
@@ -283,13 +344,14 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      * {@code sliding_window} positions windowed attention is full causal attention. The library therefore limits
      * the model to {@code min(max_position_embeddings, sliding_window)} positions instead of computing full
      * attention beyond the window, which would be another model. The window is Mistral's {@code sliding_window}
-     * (HuggingFace's default 4096 when the field is absent, none when it is null) and Qwen2's when
-     * {@code use_sliding_window} is true.
+     * (HuggingFace's default 4096 when the field is absent, none when it is null) and Qwen2's and Qwen3's when
+     * {@code use_sliding_window} is true (their sliding layers are those from {@code max_window_layers} on, or the
+     * ones {@code layer_types} names; limiting every layer to the window is exact for all of them).
      */
     private static int positionsWithinWindow(JsonNode node, String type) {
         int positions = integer(node, "max_position_embeddings");
         boolean windowed = "mistral".equals(type)
-                || "qwen2".equals(type) && node.hasNonNull("use_sliding_window")
+                || ("qwen2".equals(type) || "qwen3".equals(type)) && node.hasNonNull("use_sliding_window")
                         && node.get("use_sliding_window").asBoolean();
         if (!windowed) {
             return positions;
@@ -364,8 +426,12 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             n.put("activation_function", "gelu_new");
             n.put("tie_word_embeddings", true);
         } else {
-            n.putArray("architectures").add("qwen2".equals(modelType) ? "Qwen2ForCausalLM"
-                    : "mistral".equals(modelType) ? "MistralForCausalLM" : "LlamaForCausalLM");
+            n.putArray("architectures").add(switch (modelType) {
+                case "qwen2" -> "Qwen2ForCausalLM";
+                case "qwen3" -> "Qwen3ForCausalLM";
+                case "mistral" -> "MistralForCausalLM";
+                default -> "LlamaForCausalLM";
+            });
             n.put("hidden_size", hiddenSize);
             n.put("num_hidden_layers", layers);
             n.put("num_attention_heads", heads);

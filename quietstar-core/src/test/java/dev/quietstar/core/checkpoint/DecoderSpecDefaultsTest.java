@@ -122,6 +122,36 @@ class DecoderSpecDefaultsTest {
     }
 
     @Test
+    void qwen3HasPerHeadNormsItsOwnHeadDimDefaultAndQwen2sWindowRule() throws Exception {
+        DecoderSpec s = llama("qwen3", "");
+        assertThat(s.qkNorm()).isTrue();
+        assertThat(s.headDim()).as("Qwen3Config's head_dim default, whatever the width").isEqualTo(128);
+        assertThat(s.attentionBias()).isFalse();
+        assertThat(s.tieWordEmbeddings()).isFalse();
+        assertThat(s.normEps()).isEqualTo(1e-6);
+        assertThat(llama("qwen3", ",\"head_dim\":8").headDim()).isEqualTo(8);
+        assertThat(llama("llama", "").qkNorm()).isFalse();
+        DecoderSpec biased = llama("qwen3", ",\"attention_bias\":true");
+        assertThat(biased.attentionBias()).isTrue();
+        assertThat(biased.outputProjectionBias()).as("Qwen3Attention biases o_proj too").isTrue();
+        assertThat(llama("qwen3", ",\"use_sliding_window\":true,\"sliding_window\":16,\"max_window_layers\":1")
+                .maxPositions()).isEqualTo(16);
+        assertThat(llama("qwen3", ",\"use_sliding_window\":false,\"sliding_window\":16").maxPositions())
+                .isEqualTo(64);
+        assertThat(llama("qwen3", ",\"layer_types\":[\"full_attention\",\"sliding_attention\"]").layers())
+                .isEqualTo(2);
+        assertThatThrownBy(() -> llama("qwen3", ",\"layer_types\":[\"full_attention\",\"chunked_attention\"]"))
+                .hasMessageContaining("layer_types entry \"chunked_attention\" is not implemented");
+        DecoderSpec again = DecoderSpec.fromJson(biased.toJson());
+        assertThat(again).isEqualTo(biased);
+        assertThat(biased.toJson().get("architectures").get(0).asText()).isEqualTo("Qwen3ForCausalLM");
+        assertThatThrownBy(() -> new DecoderSpec(true, "qwen3", 32, 16, 2, 4, 4, 4, 40, 64, 1e4, 1e-6, false, false))
+                .hasMessageContaining("q_norm");
+        assertThatThrownBy(() -> new DecoderSpec(true, "llama", 32, 16, 2, 4, 4, 4, 40, 64, 1e4, 1e-6, false, false,
+                RopeScaling.NONE, true)).hasMessageContaining("q_norm");
+    }
+
+    @Test
     void zeroSizesAndRopeScalingAreRefused() {
         assertThatThrownBy(() -> llama("llama", ",\"num_key_value_heads\":0"))
                 .hasMessage("config.json: num_key_value_heads must be > 0, was 0");

@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * A scalar, loop-based causal decoder in double precision: the test oracle the engines are checked against. It is
  * written from the HuggingFace transformers modeling code of each {@code model_type} ({@code GPT2LMHeadModel},
- * {@code LlamaForCausalLM}, {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}), not from this library's decoders,
+ * {@code LlamaForCausalLM}, {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}), not from
+ * this library's decoders,
  * and shares no arithmetic with them: no engine, no ONNX, not even core's rotary frequencies
  * ({@code DecoderSpec#rotaryInverseFrequencies}); only the parsed {@link DecoderSpec} is taken as input.
  *
@@ -25,12 +26,14 @@ import java.util.Map;
  *       fused q/k/v with bias, softmax(q k / sqrt(d)), {@code Conv1D} output projection, residual, LayerNorm,
  *       {@code Conv1D} up, "gelu_new", {@code Conv1D} down, residual; final LayerNorm; lm_head is the token
  *       embedding.
- *   <li>{@code llama}, {@code mistral}, {@code qwen2}: RMSNorm (x / sqrt(mean(x^2) + eps) * w); {@code Linear}
+ *   <li>{@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3}: RMSNorm (x / sqrt(mean(x^2) + eps) * w); {@code Linear}
  *       (weights out x in) q/k/v, rotate-half RoPE on q and k at the position, grouped-query attention (query head
  *       h reads key/value head h / (heads / kv_heads), as {@code repeat_kv}), {@code o_proj}, residual, RMSNorm,
  *       {@code down(silu(gate(x)) * up(x))}, residual; final RMSNorm; lm_head tied or separate. Biases as each
- *       model's attention class creates them: Llama on q/k/v and o when {@code attention_bias}, Qwen2 always on q/k/v
- *       and never on o, Mistral never.
+ *       model's attention class creates them: Llama and Qwen3 on q/k/v and o when {@code attention_bias}, Qwen2
+ *       always on q/k/v and never on o, Mistral never.
+ *   <li>{@code qwen3}: in addition, each head's query and key vectors go through an RMSNorm of width
+ *       {@code head_dim} ({@code q_norm}, {@code k_norm}) before the rotary embedding.
  *   <li>{@code rope_scaling}: {@code linear} divides every frequency by the factor; {@code dynamic} leaves them as
  *       they are within {@code max_position_embeddings}; {@code llama3} applies Llama 3.1's wavelength bands.
  * </ul>
@@ -98,9 +101,14 @@ public final class ReferenceDecoder {
         };
     }
 
-    /** Whether o_proj has a bias: LlamaAttention passes attention_bias to it; Qwen2 and Mistral never. */
+    /** Whether o_proj has a bias: LlamaAttention and Qwen3Attention pass attention_bias to it; Qwen2, Mistral never. */
     private static boolean outBias(DecoderSpec s) {
-        return "llama".equals(s.modelType()) && s.attentionBias();
+        return ("llama".equals(s.modelType()) || "qwen3".equals(s.modelType())) && s.attentionBias();
+    }
+
+    /** Qwen3Attention's per-head q_norm and k_norm. */
+    private static boolean headNorms(DecoderSpec s) {
+        return "qwen3".equals(s.modelType());
     }
 
     /**
@@ -149,6 +157,10 @@ public final class ReferenceDecoder {
                 m.put(p + "self_attn.q_proj.bias", new long[] {q});
                 m.put(p + "self_attn.k_proj.bias", new long[] {kv});
                 m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            }
+            if (headNorms(s)) {
+                m.put(p + "self_attn.q_norm.weight", new long[] {s.headDim()});
+                m.put(p + "self_attn.k_norm.weight", new long[] {s.headDim()});
             }
             m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
             if (outBias(s)) {
@@ -316,6 +328,10 @@ public final class ReferenceDecoder {
             q[t] = linear(a, p + "self_attn.q_proj.weight", bias ? p + "self_attn.q_proj.bias" : null);
             k[t] = linear(a, p + "self_attn.k_proj.weight", bias ? p + "self_attn.k_proj.bias" : null);
             v[t] = linear(a, p + "self_attn.v_proj.weight", bias ? p + "self_attn.v_proj.bias" : null);
+            if (headNorms(spec)) {
+                normEachHead(q[t], nh, hd, p + "self_attn.q_norm.weight");
+                normEachHead(k[t], nkv, hd, p + "self_attn.k_norm.weight");
+            }
             rotate(q[t], nh, hd, t);
             rotate(k[t], nkv, hd, t);
         }
@@ -384,6 +400,14 @@ public final class ReferenceDecoder {
                 r[i] = x[o + i] * Math.cos(angle) + rotated * Math.sin(angle);
             }
             System.arraycopy(r, 0, x, o, hd);
+        }
+    }
+
+    /** Qwen3's q_norm / k_norm: an RMSNorm over each head's {@code hd} values, in place. */
+    private void normEachHead(double[] x, int heads, int hd, String name) {
+        for (int h = 0; h < heads; h++) {
+            double[] head = rmsNorm(Arrays.copyOfRange(x, h * hd, (h + 1) * hd), name);
+            System.arraycopy(head, 0, x, h * hd, hd);
         }
     }
 

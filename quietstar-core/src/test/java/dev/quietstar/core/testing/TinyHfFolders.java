@@ -29,7 +29,7 @@ public final class TinyHfFolders {
 
     /** The architectures {@link #config} knows, each a distinct reading of {@code config.json}. */
     public static final List<String> ARCHITECTURES = List.of("gpt2", "llama", "llama-linear", "llama3", "mistral",
-            "qwen2");
+            "qwen2", "qwen3", "qwen3-biased");
 
     private TinyHfFolders() {}
 
@@ -46,6 +46,10 @@ public final class TinyHfFolders {
      *       {@code sliding_window} 24 below 64 positions, rope_theta 1e6.
      *   <li>{@code qwen2}: q/k/v biases (always, as Qwen2 has them), tied embeddings, {@code use_sliding_window}
      *       false.
+     *   <li>{@code qwen3}: per-head q/k norms, an explicit {@code head_dim} of 16 (heads * head_dim = 64 != 32),
+     *       no biases, tied embeddings, {@code sliding_window} null.
+     *   <li>{@code qwen3-biased}: {@code attention_bias} true (q/k/v and o), untied, {@code use_sliding_window} true
+     *       with a window of 28 over layers from {@code max_window_layers} 1 on.
      * </ul>
      *
      * @param arch one of {@link #ARCHITECTURES}
@@ -104,6 +108,23 @@ public final class TinyHfFolders {
                 n.put("sliding_window", 4096);
                 n.put("max_window_layers", 21);
             }
+            case "qwen3", "qwen3-biased" -> {
+                boolean biased = "qwen3-biased".equals(arch);
+                llamaLike(n, "qwen3", "Qwen3ForCausalLM", 32, 4, 2, 48, 64);
+                n.put("head_dim", 16);
+                n.put("rms_norm_eps", 1e-6);
+                n.put("rope_theta", 1000000.0);
+                n.putNull("rope_scaling");
+                n.put("tie_word_embeddings", !biased);
+                n.put("attention_bias", biased);
+                n.put("use_sliding_window", biased);
+                if (biased) {
+                    n.put("sliding_window", 28);
+                } else {
+                    n.putNull("sliding_window");
+                }
+                n.put("max_window_layers", biased ? 1 : 28);
+            }
             default -> throw new IllegalArgumentException("unknown tiny architecture " + arch);
         }
         return n;
@@ -123,6 +144,39 @@ public final class TinyHfFolders {
         n.put("attention_dropout", 0.0);
         n.put("initializer_range", 0.02);
         n.put("use_cache", true);
+    }
+
+    /**
+     * Writes a word-level {@code tokenizer.json} in the HuggingFace format (whitespace and punctuation split, unknown
+     * words to {@code [UNK]}) of 64 entries, so that a tiny folder opens like a downloaded one with {@code --model-hf}.
+     * Its ids lie inside every tiny model's vocabulary; the meta-tokens are appended after the model's vocabulary.
+     *
+     * @param folder the model folder
+     * @throws IOException when writing fails
+     */
+    public static void writeWordTokenizer(Path folder) throws IOException {
+        String[] words = {"[UNK]", "<s>", "</s>", "<pad>", "---", "the", "cat", "sat", "on", "mat", "a", "dog", ".",
+            ",", "=", "+", "*", ";", "The", "Quiet", "thoughts", "before", "speaking", "every", "time", "thinking",
+            "helps", "and", "12", "34", "46", "7", "8", "56", "9", "81", "Once", "upon", "there", "was"};
+        ObjectNode vocab = JSON.createObjectNode();
+        for (int i = 0; i < 64; i++) {
+            vocab.put(i < words.length ? words[i] : "w" + i, i);
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        root.putArray("added_tokens").addObject().put("id", 1).put("content", "<s>").put("single_word", false)
+                .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+        root.putNull("normalizer");
+        root.putObject("pre_tokenizer").put("type", "Whitespace");
+        root.putNull("post_processor");
+        root.putNull("decoder");
+        ObjectNode model = root.putObject("model");
+        model.put("type", "WordLevel");
+        model.set("vocab", vocab);
+        model.put("unk_token", "[UNK]");
+        Files.writeString(folder.resolve("tokenizer.json"), JSON.writeValueAsString(root));
     }
 
     /**

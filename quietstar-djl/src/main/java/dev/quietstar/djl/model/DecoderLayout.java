@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * The HuggingFace tensor layout of a decoder architecture: every weight's canonical name and shape, in a stable
  * order. GPT-2 keeps {@code Conv1D} weights in x out under {@code transformer.}; the Llama family keeps
- * {@code Linear} weights out x in under {@code model.}, with q/k/v biases only when the config says so and a separate
- * {@code lm_head} only when it is not tied. Loading, saving and random initialisation all walk this one list.
+ * {@code Linear} weights out x in under {@code model.}, with q/k/v (and o) biases and per-head q/k norms only when the
+ * config says so and a separate {@code lm_head} only when it is not tied. Loading, saving and random initialisation all walk this one list.
  */
 final class DecoderLayout {
 
@@ -52,6 +52,10 @@ final class DecoderLayout {
                     m.put(p + "self_attn.q_proj.bias", new Shape(q));
                     m.put(p + "self_attn.k_proj.bias", new Shape(kv));
                     m.put(p + "self_attn.v_proj.bias", new Shape(kv));
+                }
+                if (c.spec().qkNorm()) {
+                    m.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
+                    m.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
                 }
                 m.put(p + "self_attn.o_proj.weight", new Shape(h, q));
                 if (c.spec().outputProjectionBias()) {

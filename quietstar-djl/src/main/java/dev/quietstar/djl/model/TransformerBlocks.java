@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The transformer arithmetic of a {@link CausalDecoder}: GPT-2 blocks (LayerNorm, fused q/k/v {@code Conv1D},
- * GELU-tanh MLP, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU),
+ * GELU-tanh MLP, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU;
+ * Qwen3's per-head q/k RMSNorm),
  * the final norm, and the two ways a layer attends: densely under an additive 4-D mask over cached plus new keys,
  * or with the element-wise diagonal of a thought pass (docs/algorithm.md section 2). The decoder owns the weights and checks
  * the inputs; this class only computes, reading the weights through {@link CausalDecoder#weight(String)}.
@@ -139,12 +140,17 @@ final class TransformerBlocks {
         int nkv = config.kvHeads();
         int hd = config.headDim();
         NDArray a = rmsNorm(x, p + "input_layernorm.weight");
-        NDArray q = linear(a, p + "self_attn.q_proj", config.attentionBias()).reshape(b, l, nh, hd)
-                .transpose(0, 2, 1, 3);
-        NDArray k = linear(a, p + "self_attn.k_proj", config.attentionBias()).reshape(b, l, nkv, hd)
-                .transpose(0, 2, 1, 3);
+        NDArray q = linear(a, p + "self_attn.q_proj", config.attentionBias()).reshape(b, l, nh, hd);
+        NDArray k = linear(a, p + "self_attn.k_proj", config.attentionBias()).reshape(b, l, nkv, hd);
         NDArray v = linear(a, p + "self_attn.v_proj", config.attentionBias()).reshape(b, l, nkv, hd)
                 .transpose(0, 2, 1, 3);
+        if (config.spec().qkNorm()) {
+            // Qwen3: an RMSNorm over each head's head_dim values, before the rotary embedding
+            q = rmsNorm(q, p + "self_attn.q_norm.weight");
+            k = rmsNorm(k, p + "self_attn.k_norm.weight");
+        }
+        q = q.transpose(0, 2, 1, 3);
+        k = k.transpose(0, 2, 1, 3);
         q = Rope.apply(q, cos, sin);
         k = Rope.apply(k, cos, sin);
         NDArray[] ctx = attend.apply(i, q, k, v);

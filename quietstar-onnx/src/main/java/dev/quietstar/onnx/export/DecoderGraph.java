@@ -106,9 +106,9 @@ final class DecoderGraph {
         String qkv = g.op("Add", g.op("MatMul", a, weight(p + "attn.c_attn.weight", h, 3L * h)),
                 weight(p + "attn.c_attn.bias", 3L * h));
         String[] parts = g.multi("Split", 3, Map.of("axis", 2L), qkv, g.constLongs(h, h, h));
-        String q = heads(parts[0], spec.heads());
-        String k = heads(parts[1], spec.heads());
-        String v = heads(parts[2], spec.heads());
+        String q = heads(parts[0], spec.heads(), null);
+        String k = heads(parts[1], spec.heads(), null);
+        String v = heads(parts[2], spec.heads(), null);
         String ctx = attention(i, q, k, v);
         String attn = g.op("Add", g.op("MatMul", ctx, weight(p + "attn.c_proj.weight", h, h)),
                 weight(p + "attn.c_proj.bias", h));
@@ -127,9 +127,11 @@ final class DecoderGraph {
         int kv = spec.kvHeads() * spec.headDim();
         int inter = spec.intermediateSize();
         String a = rmsNorm(x, p + "input_layernorm.weight");
-        String qs = heads(linear(a, p + "self_attn.q_proj", q, h, spec.attentionBias()), spec.heads());
-        String ks = heads(linear(a, p + "self_attn.k_proj", kv, h, spec.attentionBias()), spec.kvHeads());
-        String vs = heads(linear(a, p + "self_attn.v_proj", kv, h, spec.attentionBias()), spec.kvHeads());
+        String qNorm = spec.qkNorm() ? p + "self_attn.q_norm.weight" : null;
+        String kNorm = spec.qkNorm() ? p + "self_attn.k_norm.weight" : null;
+        String qs = heads(linear(a, p + "self_attn.q_proj", q, h, spec.attentionBias()), spec.heads(), qNorm);
+        String ks = heads(linear(a, p + "self_attn.k_proj", kv, h, spec.attentionBias()), spec.kvHeads(), kNorm);
+        String vs = heads(linear(a, p + "self_attn.v_proj", kv, h, spec.attentionBias()), spec.kvHeads(), null);
         qs = rope(qs, cos, sin);
         ks = rope(ks, cos, sin);
         String ctx = attention(i, qs, ks, vs);
@@ -141,9 +143,15 @@ final class DecoderGraph {
         return g.op("Add", x1, linear(act, p + "mlp.down_proj", h, inter, false));
     }
 
-    /** (batch, sequence, n * head_dim) to (batch, n, sequence, head_dim). */
-    private String heads(String x, int n) {
+    /**
+     * (batch, sequence, n * head_dim) to (batch, n, sequence, head_dim), with an RMSNorm over each head's values
+     * first when {@code norm} names its weight (Qwen3's q_norm / k_norm).
+     */
+    private String heads(String x, int n, String norm) {
         String r = g.op("Reshape", x, g.constLongs(0, 0, n, spec.headDim()));
+        if (norm != null) {
+            r = rmsNorm(r, norm, spec.headDim());
+        }
         return g.opAttrs("Transpose", Map.of("perm", new long[] {0, 2, 1, 3}), r);
     }
 
@@ -187,9 +195,14 @@ final class DecoderGraph {
     }
 
     private String rmsNorm(String x, String name) {
+        return rmsNorm(x, name, spec.hiddenSize());
+    }
+
+    /** RMSNorm over the last axis, of width {@code size}. */
+    private String rmsNorm(String x, String name, long size) {
         String ms = g.opAttrs("ReduceMean", Map.of("axes", new long[] {-1}, "keepdims", 1L), g.op("Mul", x, x));
         String denom = g.op("Sqrt", g.op("Add", ms, g.constFloatScalar((float) spec.normEps())));
-        return g.op("Mul", g.op("Div", x, denom), weight(name, spec.hiddenSize()));
+        return g.op("Mul", g.op("Div", x, denom), weight(name, size));
     }
 
     private String geluTanh(String x) {
