@@ -95,7 +95,8 @@ class DecoderSpecDefaultsTest {
         assertThatThrownBy(() -> DecoderSpec.fromJson(JSON.readTree(gpt2 + ",\"scale_attn_weights\":false}")))
                 .hasMessageContaining("scale_attn_weights");
         assertThatThrownBy(() -> DecoderSpec.fromJson(JSON.readTree(gpt2
-                + ",\"scale_attn_by_inverse_layer_idx\":true}"))).hasMessageContaining("scale_attn_by_inverse_layer_idx");
+                + ",\"scale_attn_by_inverse_layer_idx\":true}")))
+                .hasMessageContaining("scale_attn_by_inverse_layer_idx");
     }
 
     /**
@@ -149,6 +150,41 @@ class DecoderSpecDefaultsTest {
                 .hasMessageContaining("q_norm");
         assertThatThrownBy(() -> new DecoderSpec(true, "llama", 32, 16, 2, 4, 4, 4, 40, 64, 1e4, 1e-6, false, false,
                 RopeScaling.NONE, true)).hasMessageContaining("q_norm");
+    }
+
+    @Test
+    void phi3ReadsPartialRotaryItsWindowAndRefusesWhatItDoesNotImplement() throws Exception {
+        DecoderSpec s = llama("phi3", "");
+        assertThat(s.fusedProjections()).isTrue();
+        assertThat(s.rotaryDim()).isEqualTo(s.headDim());
+        assertThat(s.normEps()).as("Phi3Config's rms_norm_eps default").isEqualTo(1e-5);
+        assertThat(s.attentionBias()).isFalse();
+        assertThat(s.maxPositions()).as("Phi3Config has no window by default").isEqualTo(64);
+        assertThat(llama("phi3", ",\"sliding_window\":47").maxPositions()).isEqualTo(47);
+        assertThat(llama("phi3", ",\"sliding_window\":null").maxPositions()).isEqualTo(64);
+        assertThat(llama("llama", "").fusedProjections()).isFalse();
+        // Phi-4-mini: partial_rotary_factor 0.75 of a head of 128 rotates 96 values
+        DecoderSpec partial = llama("phi3", ",\"head_dim\":128,\"partial_rotary_factor\":0.75");
+        assertThat(partial.rotaryDim()).isEqualTo(96);
+        assertThat(partial.rotaryInverseFrequencies()).hasSize(48);
+        assertThat((double) partial.rotaryInverseFrequencies()[1]).isCloseTo(1 / Math.pow(10000, 2.0 / 96),
+                org.assertj.core.data.Offset.offset(1e-7));
+        assertThat(DecoderSpec.fromJson(partial.toJson())).isEqualTo(partial);
+        DecoderSpec odd = new DecoderSpec(true, "phi3", 32, 16, 2, 4, 4, 30, 40, 64, 1e4, 1e-5, false, false,
+                RopeScaling.NONE, false, 22);
+        assertThat(DecoderSpec.fromJson(odd.toJson())).as("22 of 30 read back as transformers computes it")
+                .isEqualTo(odd);
+        assertThat(llama("phi3", ",\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":10000.0,"
+                + "\"partial_rotary_factor\":0.5}").rotaryDim()).isEqualTo(2);
+        assertThat(partial.toJson().get("architectures").get(0).asText()).isEqualTo("Phi3ForCausalLM");
+        assertThatThrownBy(() -> llama("phi3", ",\"rope_scaling\":{\"type\":\"longrope\",\"short_factor\":[1],"
+                + "\"long_factor\":[1]}")).hasMessageContaining("'longrope' is not supported");
+        assertThatThrownBy(() -> llama("phi3", ",\"rope_scaling\":{\"type\":\"linear\",\"factor\":2}"))
+                .hasMessageContaining("not a Phi-3 rope type");
+        assertThatThrownBy(() -> llama("llama", ",\"partial_rotary_factor\":0.5"))
+                .hasMessageContaining("partial_rotary_factor 0.5 is not implemented for llama");
+        assertThatThrownBy(() -> llama("phi3", ",\"partial_rotary_factor\":0.3"))
+                .as("int(4 * 0.3) = 1 is odd").hasMessageContaining("must be even");
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * A scalar, loop-based causal decoder in double precision: the test oracle the engines are checked against. It is
  * written from the HuggingFace transformers modeling code of each {@code model_type} ({@code GPT2LMHeadModel},
- * {@code LlamaForCausalLM}, {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}), not from
- * this library's decoders,
+ * {@code LlamaForCausalLM}, {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM},
+ * {@code Phi3ForCausalLM}), not from this library's decoders,
  * and shares no arithmetic with them: no engine, no ONNX, not even core's rotary frequencies
  * ({@code DecoderSpec#rotaryInverseFrequencies}); only the parsed {@link DecoderSpec} is taken as input.
  *
@@ -26,14 +26,17 @@ import java.util.Map;
  *       fused q/k/v with bias, softmax(q k / sqrt(d)), {@code Conv1D} output projection, residual, LayerNorm,
  *       {@code Conv1D} up, "gelu_new", {@code Conv1D} down, residual; final LayerNorm; lm_head is the token
  *       embedding.
- *   <li>{@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3}: RMSNorm (x / sqrt(mean(x^2) + eps) * w); {@code Linear}
- *       (weights out x in) q/k/v, rotate-half RoPE on q and k at the position, grouped-query attention (query head
- *       h reads key/value head h / (heads / kv_heads), as {@code repeat_kv}), {@code o_proj}, residual, RMSNorm,
- *       {@code down(silu(gate(x)) * up(x))}, residual; final RMSNorm; lm_head tied or separate. Biases as each
- *       model's attention class creates them: Llama and Qwen3 on q/k/v and o when {@code attention_bias}, Qwen2
- *       always on q/k/v and never on o, Mistral never.
+ *   <li>{@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3}, {@code phi3}: RMSNorm
+ *       (x / sqrt(mean(x^2) + eps) * w); {@code Linear} (weights out x in) q/k/v, rotate-half RoPE on q and k at the
+ *       position, grouped-query attention (query head h reads key/value head h / (heads / kv_heads), as
+ *       {@code repeat_kv}), {@code o_proj}, residual, RMSNorm, {@code down(silu(gate(x)) * up(x))}, residual; final
+ *       RMSNorm; lm_head tied or separate. Biases as each model's attention class creates them: Llama and Qwen3 on
+ *       q/k/v and o when {@code attention_bias}, Qwen2 always on q/k/v and never on o, Mistral and Phi-3 never.
  *   <li>{@code qwen3}: in addition, each head's query and key vectors go through an RMSNorm of width
  *       {@code head_dim} ({@code q_norm}, {@code k_norm}) before the rotary embedding.
+ *   <li>{@code phi3}: one {@code qkv_proj} (output: queries, keys, values) and one {@code gate_up_proj} (output:
+ *       gate, up), no biases; the rotary embedding turns the first {@code int(head_dim * partial_rotary_factor)}
+ *       values of each head, with frequencies over that width, and passes the others through.
  *   <li>{@code rope_scaling}: {@code linear} divides every frequency by the factor; {@code dynamic} leaves them as
  *       they are within {@code max_position_embeddings}; {@code llama3} applies Llama 3.1's wavelength bands.
  * </ul>
@@ -96,7 +99,7 @@ public final class ReferenceDecoder {
     private static boolean qkvBias(DecoderSpec s) {
         return switch (s.modelType()) {
             case "qwen2" -> true;
-            case "mistral" -> false;
+            case "mistral", "phi3" -> false;
             default -> s.attentionBias();
         };
     }
@@ -104,6 +107,11 @@ public final class ReferenceDecoder {
     /** Whether o_proj has a bias: LlamaAttention and Qwen3Attention pass attention_bias to it; Qwen2, Mistral never. */
     private static boolean outBias(DecoderSpec s) {
         return ("llama".equals(s.modelType()) || "qwen3".equals(s.modelType())) && s.attentionBias();
+    }
+
+    /** Phi-3's fused qkv_proj and gate_up_proj. */
+    private static boolean fused(DecoderSpec s) {
+        return "phi3".equals(s.modelType());
     }
 
     /** Qwen3Attention's per-head q_norm and k_norm. */
@@ -150,9 +158,13 @@ public final class ReferenceDecoder {
         for (int i = 0; i < s.layers(); i++) {
             String p = "model.layers." + i + ".";
             m.put(p + "input_layernorm.weight", new long[] {h});
-            m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            if (fused(s)) {
+                m.put(p + "self_attn.qkv_proj.weight", new long[] {q + 2 * kv, h});
+            } else {
+                m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+                m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+                m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            }
             if (qkvBias(s)) {
                 m.put(p + "self_attn.q_proj.bias", new long[] {q});
                 m.put(p + "self_attn.k_proj.bias", new long[] {kv});
@@ -167,8 +179,12 @@ public final class ReferenceDecoder {
                 m.put(p + "self_attn.o_proj.bias", new long[] {h});
             }
             m.put(p + "post_attention_layernorm.weight", new long[] {h});
-            m.put(p + "mlp.gate_proj.weight", new long[] {inter, h});
-            m.put(p + "mlp.up_proj.weight", new long[] {inter, h});
+            if (fused(s)) {
+                m.put(p + "mlp.gate_up_proj.weight", new long[] {2 * inter, h});
+            } else {
+                m.put(p + "mlp.gate_proj.weight", new long[] {inter, h});
+                m.put(p + "mlp.up_proj.weight", new long[] {inter, h});
+            }
             m.put(p + "mlp.down_proj.weight", new long[] {h, inter});
         }
         m.put("model.norm.weight", new long[] {h});
@@ -325,9 +341,16 @@ public final class ReferenceDecoder {
         double[][] v = new double[n][];
         for (int t = 0; t < n; t++) {
             double[] a = rmsNorm(x[t], p + "input_layernorm.weight");
-            q[t] = linear(a, p + "self_attn.q_proj.weight", bias ? p + "self_attn.q_proj.bias" : null);
-            k[t] = linear(a, p + "self_attn.k_proj.weight", bias ? p + "self_attn.k_proj.bias" : null);
-            v[t] = linear(a, p + "self_attn.v_proj.weight", bias ? p + "self_attn.v_proj.bias" : null);
+            if (fused(spec)) {
+                double[] qkv = linear(a, p + "self_attn.qkv_proj.weight", null);
+                q[t] = Arrays.copyOfRange(qkv, 0, nh * hd);
+                k[t] = Arrays.copyOfRange(qkv, nh * hd, (nh + nkv) * hd);
+                v[t] = Arrays.copyOfRange(qkv, (nh + nkv) * hd, (nh + 2 * nkv) * hd);
+            } else {
+                q[t] = linear(a, p + "self_attn.q_proj.weight", bias ? p + "self_attn.q_proj.bias" : null);
+                k[t] = linear(a, p + "self_attn.k_proj.weight", bias ? p + "self_attn.k_proj.bias" : null);
+                v[t] = linear(a, p + "self_attn.v_proj.weight", bias ? p + "self_attn.v_proj.bias" : null);
+            }
             if (headNorms(spec)) {
                 normEachHead(q[t], nh, hd, p + "self_attn.q_norm.weight");
                 normEachHead(k[t], nkv, hd, p + "self_attn.k_norm.weight");
@@ -341,8 +364,17 @@ public final class ReferenceDecoder {
             double[] x1 = add(x[t], linear(ctx[t], p + "self_attn.o_proj.weight",
                     outBias(spec) ? p + "self_attn.o_proj.bias" : null));
             double[] a = rmsNorm(x1, p + "post_attention_layernorm.weight");
-            double[] gate = linear(a, p + "mlp.gate_proj.weight", null);
-            double[] up = linear(a, p + "mlp.up_proj.weight", null);
+            double[] gate;
+            double[] up;
+            if (fused(spec)) {
+                double[] gateUp = linear(a, p + "mlp.gate_up_proj.weight", null);
+                int inter = spec.intermediateSize();
+                gate = Arrays.copyOfRange(gateUp, 0, inter);
+                up = Arrays.copyOfRange(gateUp, inter, 2 * inter);
+            } else {
+                gate = linear(a, p + "mlp.gate_proj.weight", null);
+                up = linear(a, p + "mlp.up_proj.weight", null);
+            }
             double[] act = new double[gate.length];
             for (int i = 0; i < act.length; i++) {
                 act[i] = gate[i] / (1 + Math.exp(-gate[i])) * up[i];
@@ -387,19 +419,23 @@ public final class ReferenceDecoder {
         return inv;
     }
 
-    /** Rotate-half RoPE in place on every head of a (heads * hd) vector at position {@code pos}. */
+    /**
+     * Rotate-half RoPE in place on every head of a (heads * hd) vector at position {@code pos}: the first
+     * {@code rotary_dim} values of each head turn (all of them but for Phi-3's partial rotary), the rest stay.
+     */
     private void rotate(double[] x, int heads, int hd, int pos) {
-        double[] inv = inverseFrequencies(hd);
-        int half = hd / 2;
+        int dim = "phi3".equals(spec.modelType()) ? spec.rotaryDim() : hd;
+        double[] inv = inverseFrequencies(dim);
+        int half = dim / 2;
         for (int h = 0; h < heads; h++) {
             int o = h * hd;
-            double[] r = new double[hd];
-            for (int i = 0; i < hd; i++) {
+            double[] r = new double[dim];
+            for (int i = 0; i < dim; i++) {
                 double angle = pos * inv[i % half];
                 double rotated = i < half ? -x[o + i + half] : x[o + i - half];
                 r[i] = x[o + i] * Math.cos(angle) + rotated * Math.sin(angle);
             }
-            System.arraycopy(r, 0, x, o, hd);
+            System.arraycopy(r, 0, x, o, dim);
         }
     }
 

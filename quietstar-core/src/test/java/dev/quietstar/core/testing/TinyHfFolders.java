@@ -29,7 +29,7 @@ public final class TinyHfFolders {
 
     /** The architectures {@link #config} knows, each a distinct reading of {@code config.json}. */
     public static final List<String> ARCHITECTURES = List.of("gpt2", "llama", "llama-linear", "llama3", "mistral",
-            "qwen2", "qwen3", "qwen3-biased");
+            "qwen2", "qwen3", "qwen3-biased", "phi3", "phi3-partial");
 
     private TinyHfFolders() {}
 
@@ -50,6 +50,11 @@ public final class TinyHfFolders {
      *       no biases, tied embeddings, {@code sliding_window} null.
      *   <li>{@code qwen3-biased}: {@code attention_bias} true (q/k/v and o), untied, {@code use_sliding_window} true
      *       with a window of 28 over layers from {@code max_window_layers} 1 on.
+     *   <li>{@code phi3}: fused projections, 4 query heads over 2 key/value heads, {@code sliding_window} 27 below 64
+     *       positions (as Phi-3-mini's 2047 below 4096), untied, {@code rope_scaling} null, rms_norm_eps left to
+     *       Phi3Config's default.
+     *   <li>{@code phi3-partial}: {@code partial_rotary_factor} 0.75 on heads of 16 (12 values rotate, 4 pass),
+     *       3 query heads over 1 key/value head with head_dim 16 on a width of 48, tied embeddings, as Phi-4-mini.
      * </ul>
      *
      * @param arch one of {@link #ARCHITECTURES}
@@ -124,6 +129,25 @@ public final class TinyHfFolders {
                     n.putNull("sliding_window");
                 }
                 n.put("max_window_layers", biased ? 1 : 28);
+            }
+            case "phi3" -> {
+                llamaLike(n, "phi3", "Phi3ForCausalLM", 32, 4, 2, 48, 64);
+                n.put("rope_theta", 10000.0);
+                n.putNull("rope_scaling");
+                n.put("sliding_window", 27);
+                n.put("original_max_position_embeddings", 64);
+                n.put("tie_word_embeddings", false);
+                n.put("resid_pdrop", 0.0);
+                n.put("embd_pdrop", 0.0);
+                n.put("pad_token_id", 258);
+            }
+            case "phi3-partial" -> {
+                llamaLike(n, "phi3", "Phi3ForCausalLM", 48, 3, 1, 64, 64);
+                n.put("rms_norm_eps", 1e-5);
+                n.put("rope_theta", 250000.0);
+                n.put("partial_rotary_factor", 0.75);
+                n.putNull("sliding_window");
+                n.put("tie_word_embeddings", true);
             }
             default -> throw new IllegalArgumentException("unknown tiny architecture " + arch);
         }

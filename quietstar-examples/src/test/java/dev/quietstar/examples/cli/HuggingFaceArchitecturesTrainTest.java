@@ -28,7 +28,7 @@ class HuggingFaceArchitecturesTrainTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3", "qwen3-biased"})
+    @ValueSource(strings = {"qwen3", "qwen3-biased", "phi3", "phi3-partial"})
     void aFewTrainingStepsOnAHuggingFaceFolderThenThinkingGenerationAgreesOnBothBackends(String arch)
             throws Exception {
         Path hf = TinyHfFolders.write(dir.resolve(arch), arch, 17);
@@ -50,7 +50,7 @@ class HuggingFaceArchitecturesTrainTest {
             assertThat(m.toString()).contains("loss");
         }
         assertThat(json.readTree(ckpt.resolve("config.json").toFile()).get("model_type").asText())
-                .isEqualTo("qwen3");
+                .isEqualTo(arch.substring(0, arch.indexOf('-') < 0 ? arch.length() : arch.indexOf('-')));
 
         GenerationOptions options = GenerationOptions.defaults(8);
         try (DjlReasoner djl = DjlReasoner.open(ckpt, Device.cpu());

@@ -88,7 +88,7 @@ final class DecoderGraph {
         return g.op("Where", isEnd, end, e);
     }
 
-    /** cos and sin of the rotary angles at the given positions, each (batch, 1, sequence, head_dim). */
+    /** cos and sin of the rotary angles at the given positions, each (batch, 1, sequence, rotary_dim). */
     private String[] rotaryTables() {
         float[] inv = spec.rotaryInverseFrequencies();
         String invFreq = g.initializer("rope.inv_freq", new long[] {inv.length}, inv);
@@ -129,16 +129,41 @@ final class DecoderGraph {
         String a = rmsNorm(x, p + "input_layernorm.weight");
         String qNorm = spec.qkNorm() ? p + "self_attn.q_norm.weight" : null;
         String kNorm = spec.qkNorm() ? p + "self_attn.k_norm.weight" : null;
-        String qs = heads(linear(a, p + "self_attn.q_proj", q, h, spec.attentionBias()), spec.heads(), qNorm);
-        String ks = heads(linear(a, p + "self_attn.k_proj", kv, h, spec.attentionBias()), spec.kvHeads(), kNorm);
-        String vs = heads(linear(a, p + "self_attn.v_proj", kv, h, spec.attentionBias()), spec.kvHeads(), null);
+        String qp;
+        String kp;
+        String vp;
+        if (spec.fusedProjections()) {
+            // Phi-3: one qkv_proj whose output holds the queries, then the keys, then the values
+            String qkv = linear(a, p + "self_attn.qkv_proj", q + 2 * kv, h, false);
+            String[] parts = g.multi("Split", 3, Map.of("axis", 2L), qkv, g.constLongs(q, kv, kv));
+            qp = parts[0];
+            kp = parts[1];
+            vp = parts[2];
+        } else {
+            qp = linear(a, p + "self_attn.q_proj", q, h, spec.attentionBias());
+            kp = linear(a, p + "self_attn.k_proj", kv, h, spec.attentionBias());
+            vp = linear(a, p + "self_attn.v_proj", kv, h, spec.attentionBias());
+        }
+        String qs = heads(qp, spec.heads(), qNorm);
+        String ks = heads(kp, spec.kvHeads(), kNorm);
+        String vs = heads(vp, spec.kvHeads(), null);
         qs = rope(qs, cos, sin);
         ks = rope(ks, cos, sin);
         String ctx = attention(i, qs, ks, vs);
         String x1 = g.op("Add", x, linear(ctx, p + "self_attn.o_proj", h, q, spec.outputProjectionBias()));
         String n = rmsNorm(x1, p + "post_attention_layernorm.weight");
-        String gate = linear(n, p + "mlp.gate_proj", inter, h, false);
-        String up = linear(n, p + "mlp.up_proj", inter, h, false);
+        String gate;
+        String up;
+        if (spec.fusedProjections()) {
+            // Phi-3: one gate_up_proj whose output holds the gate, then the up projection
+            String gateUp = linear(n, p + "mlp.gate_up_proj", 2 * inter, h, false);
+            String[] parts = g.multi("Split", 2, Map.of("axis", 2L), gateUp, g.constLongs(inter, inter));
+            gate = parts[0];
+            up = parts[1];
+        } else {
+            gate = linear(n, p + "mlp.gate_proj", inter, h, false);
+            up = linear(n, p + "mlp.up_proj", inter, h, false);
+        }
         String act = g.op("Mul", g.op("Mul", gate, g.op("Sigmoid", gate)), up);
         return g.op("Add", x1, linear(act, p + "mlp.down_proj", h, inter, false));
     }
@@ -182,7 +207,19 @@ final class DecoderGraph {
     }
 
     private String rope(String x, String cos, String sin) {
-        long half = spec.headDim() / 2;
+        long rotary = spec.rotaryDim();
+        long rest = spec.headDim() - rotary;
+        if (rest > 0) {
+            // Phi-3's partial rotary embedding: the first rotary_dim values of each head turn, the rest pass through
+            String[] parts = g.multi("Split", 2, Map.of("axis", 3L), x, g.constLongs(rotary, rest));
+            return g.opAttrs("Concat", Map.of("axis", 3L), rotate(parts[0], rotary, cos, sin), parts[1]);
+        }
+        return rotate(x, rotary, cos, sin);
+    }
+
+    /** Rotate-half RoPE of a (batch, heads, sequence, width) tensor whose width is the tables'. */
+    private String rotate(String x, long width, String cos, String sin) {
+        long half = width / 2;
         String[] parts = g.multi("Split", 2, Map.of("axis", 3L), x, g.constLongs(half, half));
         String rotated = g.opAttrs("Concat", Map.of("axis", 3L), g.op("Neg", parts[1]), parts[0]);
         return g.op("Add", g.op("Mul", x, cos), g.op("Mul", rotated, sin));
