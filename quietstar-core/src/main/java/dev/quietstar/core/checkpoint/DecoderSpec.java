@@ -15,9 +15,11 @@ import java.util.Set;
  * The architecture of a checkpoint's decoder as its HuggingFace {@code config.json} states it, read, validated and
  * written without any engine: GPT-2 (learned positions, LayerNorm, {@code Conv1D} weights in x out, GELU-tanh, tied
  * embeddings) or the Llama family (rotate-half RoPE, RMSNorm, SwiGLU, grouped-query attention, {@code Linear} weights
- * out x in). It is the library's one reading of {@code config.json}: every backend builds its decoder from it.
+ * out x in; Qwen3 adds per-head q/k norms, Phi-3 fuses the projections and may rotate only part of each head). It is
+ * the library's one reading of {@code config.json}: every backend builds its decoder from it. A field whose value
+ * would change the computation in a way no backend implements is refused with a message naming it.
  *
- * @param llama true for the Llama family (llama, mistral, qwen2), false for GPT-2
+ * @param llama true for the Llama family (llama, mistral, qwen2, qwen3), false for GPT-2
  * @param modelType the {@code model_type} field
  * @param vocabSize V
  * @param hiddenSize H
@@ -32,13 +34,70 @@ import java.util.Set;
  * @param tieWordEmbeddings whether lm_head is the token embedding
  * @param attentionBias whether q/k/v projections have biases (Llama family)
  * @param ropeScaling how the rotary frequencies are scaled (Llama family; {@link RopeScaling#NONE} otherwise)
+ * @param qkNorm whether each head's queries and keys go through an RMSNorm of width {@code head_dim} (weights
+ *     {@code self_attn.q_norm} / {@code k_norm}) before the rotary embedding, as in Qwen3
+ * @param rotaryDim how many leading values of each query and key head are rotated (Llama family); the rest pass
+ *     through unrotated. {@code head_dim} except for Phi-3's {@code partial_rotary_factor} below 1
  */
 public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
         int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
-        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling) {
+        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm, int rotaryDim) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2");
+    private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2", "qwen3", "phi3");
+
+    /**
+     * An architecture whose rotary embedding covers the whole head.
+     *
+     * @param llama true for the Llama family
+     * @param modelType the {@code model_type}
+     * @param vocabSize V
+     * @param hiddenSize H
+     * @param layers blocks
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param headDim head width
+     * @param intermediateSize feed-forward width
+     * @param maxPositions positions
+     * @param ropeTheta rotary base
+     * @param normEps norm epsilon
+     * @param tieWordEmbeddings tied lm_head
+     * @param attentionBias q/k/v biases
+     * @param ropeScaling rotary scaling
+     * @param qkNorm per-head q/k norms
+     */
+    public DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
+            int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
+            boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm) {
+        this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling, qkNorm, headDim);
+    }
+
+    /**
+     * An architecture without per-head query/key norms.
+     *
+     * @param llama true for the Llama family
+     * @param modelType the {@code model_type}
+     * @param vocabSize V
+     * @param hiddenSize H
+     * @param layers blocks
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param headDim head width
+     * @param intermediateSize feed-forward width
+     * @param maxPositions positions
+     * @param ropeTheta rotary base
+     * @param normEps norm epsilon
+     * @param tieWordEmbeddings tied lm_head
+     * @param attentionBias q/k/v biases
+     * @param ropeScaling rotary scaling
+     */
+    public DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
+            int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
+            boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling) {
+        this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling, false);
+    }
 
     /**
      * An architecture without rotary scaling.
@@ -62,7 +121,7 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
             boolean tieWordEmbeddings, boolean attentionBias) {
         this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
-                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, RopeScaling.NONE);
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, RopeScaling.NONE, false, headDim);
     }
 
     /** Checks that the sizes are positive and consistent. */
@@ -88,6 +147,30 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             throw new IllegalArgumentException("config.json: n_embd " + hiddenSize + " must be divisible by n_head "
                     + heads);
         }
+        if (qkNorm != "qwen3".equals(modelType)) {
+            throw new IllegalArgumentException("config.json: per-head q/k norms (q_norm, k_norm) are part of qwen3 "
+                    + "and of no other model_type; " + modelType + (qkNorm ? " has none" : " needs them"));
+        }
+        if (("mistral".equals(modelType) || "phi3".equals(modelType)) && attentionBias) {
+            throw new IllegalArgumentException("config.json: a " + modelType + " model has no attention biases "
+                    + "(transformers' attention class for it creates none)");
+        }
+        if (llama && (rotaryDim <= 0 || rotaryDim > headDim || rotaryDim % 2 != 0)) {
+            throw new IllegalArgumentException("config.json: the rotary part of a head (head_dim * "
+                    + "partial_rotary_factor) must be even and within 1.." + headDim + ", was " + rotaryDim);
+        }
+        if (rotaryDim != headDim && !"phi3".equals(modelType)) {
+            throw new IllegalArgumentException("config.json: partial_rotary_factor below 1 is implemented for phi3 "
+                    + "only; " + modelType + " rotates the whole head");
+        }
+        if ("phi3".equals(modelType) && !RopeScaling.NONE.equals(ropeScaling)) {
+            throw new IllegalArgumentException("config.json: rope_scaling type '" + ropeScaling.type() + "' is not "
+                    + "a Phi-3 rope type (transformers accepts only default and longrope for phi3)");
+        }
+        if ("qwen2".equals(modelType) && !attentionBias) {
+            throw new IllegalArgumentException("config.json: a qwen2 model always has q/k/v biases "
+                    + "(transformers' Qwen2Attention creates them whatever attention_bias says)");
+        }
         if (llama && headDim % 2 != 0) {
             throw new IllegalArgumentException("config.json: head_dim must be even for rotary embeddings, was "
                     + headDim);
@@ -100,6 +183,25 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         if (!(normEps > 0 && Double.isFinite(normEps))) {
             throw new IllegalArgumentException("config.json: " + (llama ? "rms_norm_eps" : "layer_norm_epsilon")
                     + " must be a finite number > 0, was " + normEps);
+        }
+    }
+
+    /**
+     * Whether {@code o_proj} has a bias: transformers' {@code LlamaAttention} gives it one exactly when
+     * {@code attention_bias} is true, and so does {@code Qwen3Attention}; Qwen2's attention never has one (only q/k/v
+     * do), Mistral's has no biases at all.
+     *
+     * @return true when {@code model.layers.N.self_attn.o_proj.bias} is a weight
+     */
+    public boolean outputProjectionBias() {
+        return attentionBias && ("llama".equals(modelType) || "qwen3".equals(modelType));
+    }
+
+    /** Refuses a field whose value changes the computation in a way this decoder does not implement. */
+    private static void requireDefault(JsonNode node, String field, boolean neutral, String meaning) {
+        if (node.hasNonNull(field) && node.get(field).asBoolean() != neutral) {
+            throw new IllegalArgumentException("config.json: " + field + " " + node.get(field) + " is not "
+                    + "implemented (" + meaning + "); this decoder computes " + field + " " + neutral);
         }
     }
 
@@ -163,17 +265,29 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      */
     public DecoderSpec withVocabSize(int newVocab) {
         return new DecoderSpec(llama, modelType, newVocab, hiddenSize, layers, heads, kvHeads, headDim,
-                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling);
+                intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling,
+                qkNorm, rotaryDim);
     }
 
     /**
-     * The rotary inverse frequencies of a head (Llama family): {@code 1 / rope_theta^(2i / head_dim)} under
-     * {@link #ropeScaling()}. Every backend builds its rotary tables from these, so they agree to the bit.
+     * The rotary inverse frequencies of a head (Llama family): {@code 1 / rope_theta^(2i / rotary_dim)} under
+     * {@link #ropeScaling()}, over the rotated part of the head ({@link #rotaryDim()}, the whole head but for Phi-3's
+     * partial rotary). Every backend builds its rotary tables from these, so they agree to the bit.
      *
-     * @return {@code head_dim / 2} frequencies
+     * @return {@code rotary_dim / 2} frequencies
      */
     public float[] rotaryInverseFrequencies() {
-        return ropeScaling.inverseFrequencies(headDim, ropeTheta);
+        return ropeScaling.inverseFrequencies(rotaryDim, ropeTheta);
+    }
+
+    /**
+     * Whether the attention's q/k/v projections are one {@code self_attn.qkv_proj} (rows: queries, then keys, then
+     * values) and the MLP's gate and up projections one {@code mlp.gate_up_proj} (rows: gate, then up), as in Phi-3.
+     *
+     * @return true for phi3
+     */
+    public boolean fusedProjections() {
+        return "phi3".equals(modelType);
     }
 
     /**
@@ -215,6 +329,9 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             int heads = integer(node, "n_head");
             positive("n_head", heads);
             supported(node, "activation_function", "gelu_new", "gelu_pytorch_tanh");
+            requireDefault(node, "tie_word_embeddings", true, "GPT-2's lm_head is the token embedding here");
+            requireDefault(node, "scale_attn_weights", true, "attention scores divided by sqrt(head_dim)");
+            requireDefault(node, "scale_attn_by_inverse_layer_idx", false, "scores also divided by layer + 1");
             int inter = node.hasNonNull("n_inner") ? node.get("n_inner").asInt() : 4 * h;
             double eps = node.hasNonNull("layer_norm_epsilon") ? node.get("layer_norm_epsilon").asDouble() : 1e-5;
             return new DecoderSpec(false, type, integer(node, "vocab_size"), h, integer(node, "n_layer"), heads,
@@ -226,18 +343,69 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             positive("num_attention_heads", heads);
             supported(node, "hidden_act", "silu");
             int kv = node.hasNonNull("num_key_value_heads") ? node.get("num_key_value_heads").asInt() : heads;
-            int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt() : h / heads;
-            double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;
-            double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble() : 1e-6;
+            // Qwen3Config's head_dim defaults to 128 whatever the width; the others derive it from the width
+            // (Phi3Config has no head_dim field, but its attention reads one that config.json sets).
+            int headDim = node.hasNonNull("head_dim") ? node.get("head_dim").asInt()
+                    : "qwen3".equals(type) ? QWEN3_DEFAULT_HEAD_DIM : h / heads;
+            Rope rope = Rope.read(node);
+            double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble()
+                    : "phi3".equals(type) ? 1e-5 : 1e-6;
             boolean tied = node.hasNonNull("tie_word_embeddings") && node.get("tie_word_embeddings").asBoolean();
-            boolean bias = "qwen2".equals(type)
-                    || node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
+            // Each attention class decides its biases: Llama's follow attention_bias (q/k/v and o), Qwen2 has
+            // q/k/v biases whatever the file says, Mistral none whatever it says.
+            boolean bias = switch (type) {
+                case "qwen2" -> true;
+                case "mistral", "phi3" -> false;
+                default -> node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
+            };
+            int rotaryDim = headDim;
+            if (rope.partialRotaryFactor() != 1.0) {
+                if (!"phi3".equals(type)) {
+                    throw new IllegalArgumentException("config.json: partial_rotary_factor "
+                            + rope.partialRotaryFactor() + " is not implemented for " + type + " (transformers' "
+                            + type + " rotates the whole head)");
+                }
+                double f = rope.partialRotaryFactor();
+                if (!(f > 0 && f <= 1)) {
+                    throw new IllegalArgumentException("config.json: partial_rotary_factor must be in (0, 1], was "
+                            + f);
+                }
+                rotaryDim = (int) (headDim * f); // transformers: int(head_dim * partial_rotary_factor)
+            }
+            if ("llama".equals(type)) {
+                requireDefault(node, "mlp_bias", false, "biases on gate_proj, up_proj and down_proj");
+            }
+            checkLayerTypes(node);
             return new DecoderSpec(true, type, integer(node, "vocab_size"), h, integer(node, "num_hidden_layers"),
                     heads, kv, headDim, integer(node, "intermediate_size"), positionsWithinWindow(node, type),
-                    theta, eps, tied, bias, RopeScaling.fromJson(node.get("rope_scaling")));
+                    rope.theta(), eps, tied, bias, rope.scaling(), "qwen3".equals(type), rotaryDim);
         }
-        throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2], was "
-                + type);
+        throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2, "
+                + "qwen3, phi3], was " + type);
+    }
+
+    /** HuggingFace's {@code Qwen3Config} default {@code head_dim}. */
+    private static final int QWEN3_DEFAULT_HEAD_DIM = 128;
+
+    /**
+     * Refuses a {@code layer_types} entry other than full or sliding attention (chunked or other attention kinds
+     * would be another computation). Sliding layers are handled by {@link #positionsWithinWindow}: within the window
+     * they compute what full attention does.
+     */
+    private static void checkLayerTypes(JsonNode node) {
+        JsonNode types = node.get("layer_types");
+        if (types == null || types.isNull()) {
+            return;
+        }
+        if (!types.isArray()) {
+            throw new IllegalArgumentException("config.json: layer_types must be a list, was " + types);
+        }
+        for (JsonNode t : types) {
+            if (!"full_attention".equals(t.asText()) && !"sliding_attention".equals(t.asText())) {
+                throw new IllegalArgumentException("config.json: layer_types entry " + t + " is not implemented; "
+                        + "this decoder computes full_attention (and sliding_attention within its window)");
+            }
+        }
     }
 
     /**
@@ -246,13 +414,16 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      * {@code sliding_window} positions windowed attention is full causal attention. The library therefore limits
      * the model to {@code min(max_position_embeddings, sliding_window)} positions instead of computing full
      * attention beyond the window, which would be another model. The window is Mistral's {@code sliding_window}
-     * (HuggingFace's default 4096 when the field is absent, none when it is null) and Qwen2's when
-     * {@code use_sliding_window} is true.
+     * (HuggingFace's default 4096 when the field is absent, none when it is null) and Qwen2's and Qwen3's when
+     * {@code use_sliding_window} is true (their sliding layers are those from {@code max_window_layers} on, or the
+     * ones {@code layer_types} names; limiting every layer to the window is exact for all of them), and Phi-3's
+     * whenever it is set (its default is none; Phi-3-mini's 2047 limits it to 2047 positions, where a query at
+     * position 2046 still sees key 0, since transformers' sliding mask keeps keys above {@code q - sliding_window}).
      */
     private static int positionsWithinWindow(JsonNode node, String type) {
         int positions = integer(node, "max_position_embeddings");
-        boolean windowed = "mistral".equals(type)
-                || "qwen2".equals(type) && node.hasNonNull("use_sliding_window")
+        boolean windowed = "mistral".equals(type) || "phi3".equals(type)
+                || ("qwen2".equals(type) || "qwen3".equals(type)) && node.hasNonNull("use_sliding_window")
                         && node.get("use_sliding_window").asBoolean();
         if (!windowed) {
             return positions;
@@ -266,6 +437,54 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         int window = integer(node, "sliding_window");
         positive("sliding_window", window);
         return Math.min(positions, window);
+    }
+
+    /**
+     * The rotary base and scaling of a {@code config.json}, in either of transformers' spellings: {@code rope_theta}
+     * and {@code rope_scaling} at the top level (files written before transformers 5), or one
+     * {@code rope_parameters} object holding {@code rope_theta} with the scaling fields (files written since). A file
+     * with both objects is refused rather than guessed at.
+     */
+    private record Rope(double theta, RopeScaling scaling, double partialRotaryFactor) {
+
+        static Rope read(JsonNode node) {
+            JsonNode params = node.get("rope_parameters");
+            JsonNode scaling = node.get("rope_scaling");
+            double theta = node.hasNonNull("rope_theta") ? node.get("rope_theta").asDouble() : 10000.0;
+            double partial = factor(node.get("partial_rotary_factor"), 1.0);
+            if (params == null || params.isNull()) {
+                return new Rope(theta, RopeScaling.fromJson(scaling), partial);
+            }
+            if (scaling != null && !scaling.isNull()) {
+                throw new IllegalArgumentException("config.json holds both rope_scaling and rope_parameters; "
+                        + "only one of them may describe the rotary embedding");
+            }
+            if (!params.isObject()) {
+                throw new IllegalArgumentException("config.json: rope_parameters must be an object, was " + params);
+            }
+            ObjectNode rest = params.deepCopy();
+            JsonNode t = rest.remove("rope_theta");
+            if (t != null && !t.isNull()) {
+                if (!t.isNumber()) {
+                    throw new IllegalArgumentException("config.json: rope_parameters.rope_theta must be a number, "
+                            + "was " + t);
+                }
+                theta = t.asDouble();
+            }
+            partial = factor(rest.remove("partial_rotary_factor"), partial);
+            return new Rope(theta, RopeScaling.fromJson(rest.has("rope_type") || rest.has("type") ? rest
+                    : rest.put("rope_type", "default")), partial);
+        }
+
+        private static double factor(JsonNode v, double absent) {
+            if (v == null || v.isNull()) {
+                return absent;
+            }
+            if (!v.isNumber()) {
+                throw new IllegalArgumentException("config.json: partial_rotary_factor must be a number, was " + v);
+            }
+            return v.asDouble();
+        }
     }
 
     /** HuggingFace's {@code MistralConfig} default {@code sliding_window}. */
@@ -291,8 +510,13 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             n.put("activation_function", "gelu_new");
             n.put("tie_word_embeddings", true);
         } else {
-            n.putArray("architectures").add("qwen2".equals(modelType) ? "Qwen2ForCausalLM"
-                    : "mistral".equals(modelType) ? "MistralForCausalLM" : "LlamaForCausalLM");
+            n.putArray("architectures").add(switch (modelType) {
+                case "qwen2" -> "Qwen2ForCausalLM";
+                case "qwen3" -> "Qwen3ForCausalLM";
+                case "phi3" -> "Phi3ForCausalLM";
+                case "mistral" -> "MistralForCausalLM";
+                default -> "LlamaForCausalLM";
+            });
             n.put("hidden_size", hiddenSize);
             n.put("num_hidden_layers", layers);
             n.put("num_attention_heads", heads);
@@ -308,6 +532,13 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             n.put("tie_word_embeddings", tieWordEmbeddings);
             n.put("attention_bias", attentionBias);
             n.put("hidden_act", "silu");
+            if (rotaryDim != headDim) {
+                double f = (double) rotaryDim / headDim;
+                while ((int) (headDim * f) < rotaryDim) {
+                    f = Math.nextUp(f); // read back as transformers does, int(head_dim * factor) gives rotaryDim
+                }
+                n.put("partial_rotary_factor", f);
+            }
         }
         n.put("torch_dtype", "float32");
         return n;

@@ -10,8 +10,9 @@ public enum Architecture {
      */
     GPT2,
     /**
-     * Llama family (Llama, Mistral, Qwen2, SmolLM): rotary positions, RMSNorm, SwiGLU MLP, grouped-query attention,
-     * optional qkv bias (Qwen2) and optional tied embeddings.
+     * Llama family (Llama, Mistral, Qwen2, Qwen3, Phi-3, SmolLM): rotary positions, RMSNorm, SwiGLU MLP,
+     * grouped-query attention, optional biases (Llama, Qwen2, Qwen3), Qwen3's per-head q/k norms, Phi-3's fused
+     * projections and partial rotary embedding, and optional tied embeddings.
      */
     LLAMA
 }

@@ -88,8 +88,8 @@ public final class CausalDecoder implements AutoCloseable {
 
     /**
      * Creates a decoder from named arrays (HuggingFace names, with or without the {@code transformer.} /
-     * {@code model.} prefix). Every expected tensor must be present with its exact shape; extra tensors are
-     * ignored only if listed by {@link #ignorable(String)}.
+     * {@code model.} prefix). Every expected tensor must be present with its exact shape; another tensor is refused
+     * unless {@link #ignorable(String)} lists it or it is one of Quiet-STaR's ({@code quietstar.*}).
      *
      * @param config the architecture
      * @param device where the weights live
@@ -121,10 +121,21 @@ public final class CausalDecoder implements AutoCloseable {
         CausalDecoder d = new CausalDecoder(config, NDManager.newBaseManager(device));
         try {
             Map<String, NDArray> canonical = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-                canonical.put(d.canonicalName(e.getKey()), e.getValue());
-            }
             Map<String, Shape> expected = d.expectedShapes();
+            for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+                if (e.getKey().startsWith("quietstar.")) {
+                    continue; // Quiet-STaR's own tensors (meta-tokens, mixing head) are read by the model
+                }
+                String name = d.canonicalName(e.getKey());
+                if (!expected.containsKey(name) && !d.ignorable(e.getKey())) {
+                    // A weight the decoder would not use means config.json describes another model (a bias it does
+                    // not name, a layer too many): running without it would compute something else silently.
+                    throw new IllegalArgumentException("tensor '" + e.getKey() + "' is not part of the "
+                            + config.modelType() + " decoder that config.json describes; refusing to run the model "
+                            + "without it");
+                }
+                canonical.put(name, e.getValue());
+            }
             for (Map.Entry<String, Shape> e : expected.entrySet()) {
                 NDArray a = canonical.get(e.getKey());
                 if (a == null) {

@@ -92,7 +92,7 @@ public record DecoderConfig(DecoderSpec spec) {
     /**
      * HuggingFace {@code model_type}.
      *
-     * @return {@code gpt2}, {@code llama}, {@code mistral} or {@code qwen2}
+     * @return {@code gpt2}, {@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3} or {@code phi3}
      */
     public String modelType() {
         return spec.modelType();

@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * The HuggingFace tensor layout of a decoder architecture: every weight's canonical name and shape, in a stable
  * order. GPT-2 keeps {@code Conv1D} weights in x out under {@code transformer.}; the Llama family keeps
- * {@code Linear} weights out x in under {@code model.}, with q/k/v biases only when the config says so and a separate
- * {@code lm_head} only when it is not tied. Loading, saving and random initialisation all walk this one list.
+ * {@code Linear} weights out x in under {@code model.}, with q/k/v (and o) biases and per-head q/k norms only when the
+ * config says so, Phi-3's fused {@code qkv_proj} and {@code gate_up_proj} in place of the separate projections, and a
+ * separate {@code lm_head} only when it is not tied. Loading, saving and random initialisation all walk this one list.
  */
 final class DecoderLayout {
 
@@ -45,18 +46,33 @@ final class DecoderLayout {
             for (int i = 0; i < c.layers(); i++) {
                 String p = "model.layers." + i + ".";
                 m.put(p + "input_layernorm.weight", new Shape(h));
-                m.put(p + "self_attn.q_proj.weight", new Shape(q, h));
-                m.put(p + "self_attn.k_proj.weight", new Shape(kv, h));
-                m.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
+                if (c.spec().fusedProjections()) {
+                    m.put(p + "self_attn.qkv_proj.weight", new Shape(q + 2 * kv, h));
+                } else {
+                    m.put(p + "self_attn.q_proj.weight", new Shape(q, h));
+                    m.put(p + "self_attn.k_proj.weight", new Shape(kv, h));
+                    m.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
+                }
                 if (c.attentionBias()) {
                     m.put(p + "self_attn.q_proj.bias", new Shape(q));
                     m.put(p + "self_attn.k_proj.bias", new Shape(kv));
                     m.put(p + "self_attn.v_proj.bias", new Shape(kv));
                 }
+                if (c.spec().qkNorm()) {
+                    m.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
+                    m.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
+                }
                 m.put(p + "self_attn.o_proj.weight", new Shape(h, q));
+                if (c.spec().outputProjectionBias()) {
+                    m.put(p + "self_attn.o_proj.bias", new Shape(h));
+                }
                 m.put(p + "post_attention_layernorm.weight", new Shape(h));
-                m.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), h));
-                m.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), h));
+                if (c.spec().fusedProjections()) {
+                    m.put(p + "mlp.gate_up_proj.weight", new Shape(2L * c.intermediateSize(), h));
+                } else {
+                    m.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), h));
+                    m.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), h));
+                }
                 m.put(p + "mlp.down_proj.weight", new Shape(h, c.intermediateSize()));
             }
             m.put("model.norm.weight", new Shape(h));

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Rotary position embeddings (Su et al., 2021) in the HuggingFace "rotate half" convention used by Llama,
- * Mistral and Qwen2 checkpoints.
+ * Mistral, Qwen2, Qwen3 and Phi-3 checkpoints (Phi-3 may rotate only the first part of each head).
  */
 final class Rope {
 
@@ -19,7 +19,7 @@ final class Rope {
      *
      * @param positions (batch, length) integer positions
      * @param inverseFrequencies the head's rotary inverse frequencies ({@code DecoderSpec#rotaryInverseFrequencies})
-     * @return {cos, sin}, each (batch, 1, length, headDim)
+     * @return {cos, sin}, each (batch, 1, length, rotaryDim)
      */
     static NDArray[] cosSin(NDArray positions, float[] inverseFrequencies) {
         NDManager m = positions.getManager();
@@ -30,7 +30,8 @@ final class Rope {
     }
 
     /**
-     * Rotates queries or keys.
+     * Rotates queries or keys: the first {@code rotaryDim} values of each head (the width of the tables), passing
+     * the rest through unchanged when the tables are narrower than the head (Phi-3's partial rotary embedding).
      *
      * @param x (batch, heads, length, headDim)
      * @param cos table from {@link #cosSin}
@@ -38,7 +39,13 @@ final class Rope {
      * @return the rotated array
      */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(3) / 2;
+        long width = x.getShape().get(3);
+        long rotary = cos.getShape().get(3);
+        if (rotary < width) {
+            NDArray rot = apply(x.get(":, :, :, 0:" + rotary), cos, sin);
+            return NDArrays.concat(new NDList(rot, x.get(":, :, :, " + rotary + ":")), -1);
+        }
+        long half = width / 2;
         NDArray x1 = x.get(":, :, :, 0:" + half);
         NDArray x2 = x.get(":, :, :, " + half + ":");
         NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);

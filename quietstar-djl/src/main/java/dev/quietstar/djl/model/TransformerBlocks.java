@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The transformer arithmetic of a {@link CausalDecoder}: GPT-2 blocks (LayerNorm, fused q/k/v {@code Conv1D},
- * GELU-tanh MLP, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU),
+ * GELU-tanh MLP, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU;
+ * Qwen3's per-head q/k RMSNorm; Phi-3's fused projections and partial rotary embedding),
  * the final norm, and the two ways a layer attends: densely under an additive 4-D mask over cached plus new keys,
  * or with the element-wise diagonal of a thought pass (docs/algorithm.md section 2). The decoder owns the weights and checks
  * the inputs; this class only computes, reading the weights through {@link CausalDecoder#weight(String)}.
@@ -139,20 +140,50 @@ final class TransformerBlocks {
         int nkv = config.kvHeads();
         int hd = config.headDim();
         NDArray a = rmsNorm(x, p + "input_layernorm.weight");
-        NDArray q = linear(a, p + "self_attn.q_proj", config.attentionBias()).reshape(b, l, nh, hd)
-                .transpose(0, 2, 1, 3);
-        NDArray k = linear(a, p + "self_attn.k_proj", config.attentionBias()).reshape(b, l, nkv, hd)
-                .transpose(0, 2, 1, 3);
-        NDArray v = linear(a, p + "self_attn.v_proj", config.attentionBias()).reshape(b, l, nkv, hd)
-                .transpose(0, 2, 1, 3);
+        NDArray q;
+        NDArray k;
+        NDArray v;
+        if (config.spec().fusedProjections()) {
+            // Phi-3: one qkv_proj whose output holds the queries, then the keys, then the values
+            long qw = (long) nh * hd;
+            long kvw = (long) nkv * hd;
+            NDArray qkv = linear(a, p + "self_attn.qkv_proj", false);
+            q = qkv.get(":, :, 0:" + qw);
+            k = qkv.get(":, :, " + qw + ":" + (qw + kvw));
+            v = qkv.get(":, :, " + (qw + kvw) + ":");
+        } else {
+            q = linear(a, p + "self_attn.q_proj", config.attentionBias());
+            k = linear(a, p + "self_attn.k_proj", config.attentionBias());
+            v = linear(a, p + "self_attn.v_proj", config.attentionBias());
+        }
+        q = q.reshape(b, l, nh, hd);
+        k = k.reshape(b, l, nkv, hd);
+        v = v.reshape(b, l, nkv, hd).transpose(0, 2, 1, 3);
+        if (config.spec().qkNorm()) {
+            // Qwen3: an RMSNorm over each head's head_dim values, before the rotary embedding
+            q = rmsNorm(q, p + "self_attn.q_norm.weight");
+            k = rmsNorm(k, p + "self_attn.k_norm.weight");
+        }
+        q = q.transpose(0, 2, 1, 3);
+        k = k.transpose(0, 2, 1, 3);
         q = Rope.apply(q, cos, sin);
         k = Rope.apply(k, cos, sin);
         NDArray[] ctx = attend.apply(i, q, k, v);
-        NDArray attn = linear(ctx[0], p + "self_attn.o_proj", false);
+        NDArray attn = linear(ctx[0], p + "self_attn.o_proj", config.spec().outputProjectionBias());
         NDArray x1 = x.add(attn);
         NDArray n = rmsNorm(x1, p + "post_attention_layernorm.weight");
-        NDArray gate = linear(n, p + "mlp.gate_proj", false);
-        NDArray up = linear(n, p + "mlp.up_proj", false);
+        NDArray gate;
+        NDArray up;
+        if (config.spec().fusedProjections()) {
+            // Phi-3: one gate_up_proj whose output holds the gate, then the up projection
+            int inter = config.intermediateSize();
+            NDArray gateUp = linear(n, p + "mlp.gate_up_proj", false);
+            gate = gateUp.get(":, :, 0:" + inter);
+            up = gateUp.get(":, :, " + inter + ":");
+        } else {
+            gate = linear(n, p + "mlp.gate_proj", false);
+            up = linear(n, p + "mlp.up_proj", false);
+        }
         NDArray act = gate.mul(sigmoid(gate)).mul(up);
         return new NDArray[] {x1.add(linear(act, p + "mlp.down_proj", false)), ctx[1], ctx[2]};
     }

@@ -39,8 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The ONNX backend against the DJL backend on the same checkpoints: a tiny GPT-2, a tiny Llama with grouped-query
- * attention (4 query heads over 2 key/value heads) and the same Llama with Llama 3.1's rope scaling, all with a mixing
- * head whose last layer is not zero.
+ * attention (4 query heads over 2 key/value heads), the same Llama with Llama 3.1's rope scaling and a tiny Qwen3
+ * (per-head q/k norms, head_dim apart from the width) and a tiny Phi-3 (fused projections, partial rotary), all with a
+ * mixing head whose last layer is not zero.
  */
 class OnnxParityTest {
 
@@ -70,6 +71,12 @@ class OnnxParityTest {
             // kept, the interpolated and the divided bands.
             case "llama3" -> new DecoderConfig(new DecoderSpec(true, "llama", ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 2,
                     8, 88, 256, 10000.0, 1e-5, false, false, new RopeScaling("llama3", 8.0, 1.0, 4.0, 64)));
+            // Qwen3: per-head q/k norms, head_dim 16 with 4 heads on a width of 32, q/k/v and o biases
+            case "qwen3" -> new DecoderConfig(new DecoderSpec(true, "qwen3", ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 2,
+                    16, 48, 256, 1000000.0, 1e-6, false, true, RopeScaling.NONE, true));
+            // Phi-3 (as Phi-4-mini): fused qkv_proj and gate_up_proj, 12 of each head's 16 values rotated
+            case "phi3" -> new DecoderConfig(new DecoderSpec(true, "phi3", ByteTokenizer.VOCAB_SIZE, 48, 2, 3, 1, 16,
+                    64, 256, 10000.0, 1e-5, false, false, RopeScaling.NONE, false, 12));
             default -> DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 256);
         };
         CausalDecoder decoder;
@@ -163,7 +170,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "llama3"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3"})
     void logitsAndMixedLogitsEqualDjlWithForcedThoughts(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 11);
         SplittableRandom rng = new SplittableRandom(5);
@@ -205,7 +212,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "llama3"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3"})
     void greedyGenerationWithThinkingEqualsDjlTokenForTokenOnTwentyPrompts(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 12);
         GenerationOptions options = GenerationOptions.defaults(16);
@@ -233,7 +240,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "llama3"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3"})
     void scoresWithGreedyThoughtsEqualDjlsParallelScores(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 13);
         try (DjlReasoner djl = DjlReasoner.open(ckpt, Device.cpu());

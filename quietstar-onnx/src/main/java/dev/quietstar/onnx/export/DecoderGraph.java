@@ -88,7 +88,7 @@ final class DecoderGraph {
         return g.op("Where", isEnd, end, e);
     }
 
-    /** cos and sin of the rotary angles at the given positions, each (batch, 1, sequence, head_dim). */
+    /** cos and sin of the rotary angles at the given positions, each (batch, 1, sequence, rotary_dim). */
     private String[] rotaryTables() {
         float[] inv = spec.rotaryInverseFrequencies();
         String invFreq = g.initializer("rope.inv_freq", new long[] {inv.length}, inv);
@@ -106,9 +106,9 @@ final class DecoderGraph {
         String qkv = g.op("Add", g.op("MatMul", a, weight(p + "attn.c_attn.weight", h, 3L * h)),
                 weight(p + "attn.c_attn.bias", 3L * h));
         String[] parts = g.multi("Split", 3, Map.of("axis", 2L), qkv, g.constLongs(h, h, h));
-        String q = heads(parts[0], spec.heads());
-        String k = heads(parts[1], spec.heads());
-        String v = heads(parts[2], spec.heads());
+        String q = heads(parts[0], spec.heads(), null);
+        String k = heads(parts[1], spec.heads(), null);
+        String v = heads(parts[2], spec.heads(), null);
         String ctx = attention(i, q, k, v);
         String attn = g.op("Add", g.op("MatMul", ctx, weight(p + "attn.c_proj.weight", h, h)),
                 weight(p + "attn.c_proj.bias", h));
@@ -127,23 +127,56 @@ final class DecoderGraph {
         int kv = spec.kvHeads() * spec.headDim();
         int inter = spec.intermediateSize();
         String a = rmsNorm(x, p + "input_layernorm.weight");
-        String qs = heads(linear(a, p + "self_attn.q_proj", q, h, spec.attentionBias()), spec.heads());
-        String ks = heads(linear(a, p + "self_attn.k_proj", kv, h, spec.attentionBias()), spec.kvHeads());
-        String vs = heads(linear(a, p + "self_attn.v_proj", kv, h, spec.attentionBias()), spec.kvHeads());
+        String qNorm = spec.qkNorm() ? p + "self_attn.q_norm.weight" : null;
+        String kNorm = spec.qkNorm() ? p + "self_attn.k_norm.weight" : null;
+        String qp;
+        String kp;
+        String vp;
+        if (spec.fusedProjections()) {
+            // Phi-3: one qkv_proj whose output holds the queries, then the keys, then the values
+            String qkv = linear(a, p + "self_attn.qkv_proj", q + 2 * kv, h, false);
+            String[] parts = g.multi("Split", 3, Map.of("axis", 2L), qkv, g.constLongs(q, kv, kv));
+            qp = parts[0];
+            kp = parts[1];
+            vp = parts[2];
+        } else {
+            qp = linear(a, p + "self_attn.q_proj", q, h, spec.attentionBias());
+            kp = linear(a, p + "self_attn.k_proj", kv, h, spec.attentionBias());
+            vp = linear(a, p + "self_attn.v_proj", kv, h, spec.attentionBias());
+        }
+        String qs = heads(qp, spec.heads(), qNorm);
+        String ks = heads(kp, spec.kvHeads(), kNorm);
+        String vs = heads(vp, spec.kvHeads(), null);
         qs = rope(qs, cos, sin);
         ks = rope(ks, cos, sin);
         String ctx = attention(i, qs, ks, vs);
-        String x1 = g.op("Add", x, linear(ctx, p + "self_attn.o_proj", h, q, false));
+        String x1 = g.op("Add", x, linear(ctx, p + "self_attn.o_proj", h, q, spec.outputProjectionBias()));
         String n = rmsNorm(x1, p + "post_attention_layernorm.weight");
-        String gate = linear(n, p + "mlp.gate_proj", inter, h, false);
-        String up = linear(n, p + "mlp.up_proj", inter, h, false);
+        String gate;
+        String up;
+        if (spec.fusedProjections()) {
+            // Phi-3: one gate_up_proj whose output holds the gate, then the up projection
+            String gateUp = linear(n, p + "mlp.gate_up_proj", 2 * inter, h, false);
+            String[] parts = g.multi("Split", 2, Map.of("axis", 2L), gateUp, g.constLongs(inter, inter));
+            gate = parts[0];
+            up = parts[1];
+        } else {
+            gate = linear(n, p + "mlp.gate_proj", inter, h, false);
+            up = linear(n, p + "mlp.up_proj", inter, h, false);
+        }
         String act = g.op("Mul", g.op("Mul", gate, g.op("Sigmoid", gate)), up);
         return g.op("Add", x1, linear(act, p + "mlp.down_proj", h, inter, false));
     }
 
-    /** (batch, sequence, n * head_dim) to (batch, n, sequence, head_dim). */
-    private String heads(String x, int n) {
+    /**
+     * (batch, sequence, n * head_dim) to (batch, n, sequence, head_dim), with an RMSNorm over each head's values
+     * first when {@code norm} names its weight (Qwen3's q_norm / k_norm).
+     */
+    private String heads(String x, int n, String norm) {
         String r = g.op("Reshape", x, g.constLongs(0, 0, n, spec.headDim()));
+        if (norm != null) {
+            r = rmsNorm(r, norm, spec.headDim());
+        }
         return g.opAttrs("Transpose", Map.of("perm", new long[] {0, 2, 1, 3}), r);
     }
 
@@ -174,7 +207,19 @@ final class DecoderGraph {
     }
 
     private String rope(String x, String cos, String sin) {
-        long half = spec.headDim() / 2;
+        long rotary = spec.rotaryDim();
+        long rest = spec.headDim() - rotary;
+        if (rest > 0) {
+            // Phi-3's partial rotary embedding: the first rotary_dim values of each head turn, the rest pass through
+            String[] parts = g.multi("Split", 2, Map.of("axis", 3L), x, g.constLongs(rotary, rest));
+            return g.opAttrs("Concat", Map.of("axis", 3L), rotate(parts[0], rotary, cos, sin), parts[1]);
+        }
+        return rotate(x, rotary, cos, sin);
+    }
+
+    /** Rotate-half RoPE of a (batch, heads, sequence, width) tensor whose width is the tables'. */
+    private String rotate(String x, long width, String cos, String sin) {
+        long half = width / 2;
         String[] parts = g.multi("Split", 2, Map.of("axis", 3L), x, g.constLongs(half, half));
         String rotated = g.opAttrs("Concat", Map.of("axis", 3L), g.op("Neg", parts[1]), parts[0]);
         return g.op("Add", g.op("Mul", x, cos), g.op("Mul", rotated, sin));
@@ -187,9 +232,14 @@ final class DecoderGraph {
     }
 
     private String rmsNorm(String x, String name) {
+        return rmsNorm(x, name, spec.hiddenSize());
+    }
+
+    /** RMSNorm over the last axis, of width {@code size}. */
+    private String rmsNorm(String x, String name, long size) {
         String ms = g.opAttrs("ReduceMean", Map.of("axes", new long[] {-1}, "keepdims", 1L), g.op("Mul", x, x));
         String denom = g.op("Sqrt", g.op("Add", ms, g.constFloatScalar((float) spec.normEps())));
-        return g.op("Mul", g.op("Div", x, denom), weight(name, spec.hiddenSize()));
+        return g.op("Mul", g.op("Div", x, denom), weight(name, size));
     }
 
     private String geluTanh(String x) {
