@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -128,6 +129,12 @@ public final class OutputLock implements AutoCloseable {
             FileLock lock;
             try {
                 lock = channel.tryLock(LOCK_POSITION, 1, false);
+            } catch (OverlappingFileLockException e) {
+                // Locked in this process by code that does not go through this class. Closing the channel may drop
+                // that lock (POSIX), which is still better than leaking a descriptor per refusal.
+                channel.close();
+                throw new IllegalStateException(refusal.apply("process " + ProcessHandle.current().pid()
+                        + ", this one"), e);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw new IOException("cannot lock " + file + ": " + e.getMessage() + "; the file system may not "
