@@ -377,12 +377,13 @@ public final class OutputFolder {
             JsonNode node = JSON.readTree(BoundedFiles.readUtf8(marker, MAX_MARKER_BYTES, "output marker"));
             JsonNode kind = node == null ? null : node.get("kind");
             if (kind == null || !kind.isTextual()) {
-                throw new IllegalArgumentException(marker + " has no \"kind\"");
+                throw new IllegalArgumentException("output marker " + marker + " has no \"kind\", so what " + folder
+                        + " holds is unknown and it is left as it is; choose another folder");
             }
             return kind.asText();
         } catch (IOException e) {
-            throw new IllegalArgumentException("output marker " + marker + " is not JSON; delete the folder " + folder
-                    + " or choose another one", e);
+            throw new IllegalArgumentException("output marker " + marker + " is not JSON, so what " + folder
+                    + " holds is unknown and it is left as it is; choose another folder", e);
         }
     }
 
