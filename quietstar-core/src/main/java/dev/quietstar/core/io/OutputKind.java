@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *
  * <p>A folder kind is recognised by the marker file {@value #MARKER_FILE} that {@link OutputFolder} writes into
  * every output folder ({@code {"kind": "<name>", ...}}), or, for outputs written before the marker existed, by a
- * signature: files that only that writer leaves together (an ONNX export's {@code decoder.onnx} and
+ * signature: files that only that writer leaves together (an ONNX export's {@code model.onnx} and
  * {@code mixing_head.onnx}). A kind without a signature is recognised by its marker only. A file kind is recognised
  * by its content: a predicate on the file's first {@value #HEAD_BYTES} bytes, for example a
  * {@code <meta name="generator">} tag.

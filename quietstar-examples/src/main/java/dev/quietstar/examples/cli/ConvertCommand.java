@@ -94,15 +94,20 @@ public final class ConvertCommand implements Runnable {
         Path tokenizer;
 
         @Option(names = "--output", required = true, paramLabel = "DIR",
-                description = "Checkpoint folder to create.")
+                description = "Checkpoint folder to write: a new or empty folder, or an earlier import with "
+                        + "--replace.")
         Path output;
+
+        @Option(names = "--replace", description = "Replace an earlier import in --output, atomically. A folder "
+                + "holding anything else (the official checkpoint itself, a project) is never replaced.")
+        boolean replace;
 
         /** Creates the command; picocli calls this. */
         public QuietStarOfficial() {}
 
         @Override
         public Integer call() throws IOException {
-            OfficialCheckpointImport.Result r = OfficialCheckpointImport.convert(model, tokenizer, output);
+            OfficialCheckpointImport.Result r = OfficialCheckpointImport.convert(model, tokenizer, output, replace);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("wrote %s: Mistral, %d layers, width %d, vocabulary %d; thoughts of %d tokens between "
                     + "ids %d and %d%s%n", output, r.spec().layers(), r.spec().hiddenSize(), r.spec().vocabSize(),
