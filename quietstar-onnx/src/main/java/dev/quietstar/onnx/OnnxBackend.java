@@ -146,6 +146,20 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
      */
     @Override
     public Path export(Path checkpoint, Path output) throws IOException {
-        return OnnxExporter.builder().setCheckpoint(checkpoint).setOutput(output).build().export().folder();
+        return export(checkpoint, output, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Writes the layout of {@link dev.quietstar.onnx.export.OnnxLayout} with {@link OnnxExporter}'s defaults.
+     *
+     * @throws IllegalArgumentException naming the missing or malformed file or tensor of the checkpoint, or an output
+     *     folder that is not a new, empty or (with {@code replaceExisting}) earlier export
+     */
+    @Override
+    public Path export(Path checkpoint, Path output, boolean replaceExisting) throws IOException {
+        return OnnxExporter.builder().setCheckpoint(checkpoint).setOutput(output).replaceExisting(replaceExisting)
+                .build().export().folder();
     }
 }

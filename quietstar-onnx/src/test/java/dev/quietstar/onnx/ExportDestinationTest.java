@@ -3,6 +3,8 @@ package dev.quietstar.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import dev.quietstar.onnx.export.OnnxExporter;
 import dev.quietstar.onnx.export.OnnxLayout;
 import java.nio.file.Files;
@@ -12,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An export never deletes what it did not write: it used to replace any --output folder, the checkpoint itself, the
- * run around it or a project folder included, and report success.
+ * run around it or a project folder included, and report success; later it replaced an earlier export unasked.
  */
 class ExportDestinationTest {
 
@@ -26,7 +28,11 @@ class ExportDestinationTest {
     }
 
     private static void export(Path ckpt, Path out) throws Exception {
-        OnnxExporter.builder().setCheckpoint(ckpt).setOutput(out).build().export();
+        export(ckpt, out, false);
+    }
+
+    private static void export(Path ckpt, Path out, boolean replace) throws Exception {
+        OnnxExporter.builder().setCheckpoint(ckpt).setOutput(out).replaceExisting(replace).build().export();
     }
 
     @Test
@@ -49,25 +55,51 @@ class ExportDestinationTest {
     }
 
     @Test
-    void aFolderOfOtherFilesIsLeftAloneButAnEarlierExportIsReplaced() throws Exception {
+    void aFolderOfOtherFilesIsLeftAloneAndAnEarlierExportIsReplacedOnlyWhenAsked() throws Exception {
         Path ckpt = checkpoint();
         Path project = Files.createDirectories(tmp.resolve("project"));
         Files.writeString(project.resolve("notes.txt"), "keep me");
-        assertThatThrownBy(() -> export(ckpt, project)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("holds files but no ONNX export");
+        for (boolean replace : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> export(ckpt, project, replace)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("holds files but no ONNX export");
+        }
         assertThat(project.resolve("notes.txt")).hasContent("keep me");
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
-        assertThatThrownBy(() -> export(ckpt, file)).hasMessageContaining("is a file");
+        assertThatThrownBy(() -> export(ckpt, file, true)).hasMessageContaining("is a file");
+        assertThatThrownBy(() -> export(ckpt, ckpt, true)).hasMessageContaining("is the checkpoint");
 
         Path out = tmp.resolve("onnx");
         export(ckpt, out);
         Files.writeString(out.resolve("stale.txt"), "from the earlier export's folder");
-        export(ckpt, out);
+        // an earlier export used to be replaced without being asked
+        assertThatThrownBy(() -> export(ckpt, out)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already exists and holds an earlier ONNX export")
+                .hasMessageContaining("--replace");
+        assertThat(out.resolve("stale.txt")).exists();
+        export(ckpt, out, true);
         assertThat(out.resolve(OnnxLayout.DECODER_FILE)).isRegularFile();
         assertThat(out.resolve("stale.txt")).as("the earlier export was replaced as a whole").doesNotExist();
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         export(ckpt, empty);
         assertThat(empty.resolve(OnnxLayout.DECODER_FILE)).isRegularFile();
+        // an export written before the marker existed is recognised by its two graphs
+        Files.delete(empty.resolve(OutputKind.MARKER_FILE));
+        assertThatThrownBy(() -> export(ckpt, empty)).hasMessageContaining("earlier ONNX export");
+        export(ckpt, empty, true);
+        assertThat(empty.resolve(OutputKind.MARKER_FILE)).isRegularFile();
+    }
+
+    @Test
+    void twoExportsIntoOneFolderAtOnceAreRefusedNamingTheWriter() throws Exception {
+        Path ckpt = checkpoint();
+        Path out = tmp.resolve("busy-onnx");
+        try (OutputFolder.Claim held = OutputFolder.builder(out, OnnxExporter.KIND).build().claim()) {
+            assertThatThrownBy(() -> export(ckpt, out, true)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("process " + ProcessHandle.current().pid());
+        }
+        assertThat(out).doesNotExist();
+        export(ckpt, out);
+        assertThat(out.resolve(OnnxLayout.MIXING_HEAD_FILE)).isRegularFile();
     }
 
     @Test

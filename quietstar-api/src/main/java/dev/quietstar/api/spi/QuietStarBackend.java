@@ -72,14 +72,39 @@ public interface QuietStarBackend {
      * Exports a checkpoint folder to this backend's format (for example ONNX) so that the backend can run it with
      * {@link #openReasoner(Path)}.
      *
+     * <p>The output is a new or empty folder; a folder holding anything (an earlier export included) is refused and
+     * left as it is. {@link #export(Path, Path, boolean)} can replace an earlier export.
+     *
      * @param checkpoint the checkpoint folder
-     * @param output the folder to write (replaced atomically when it exists)
+     * @param output the folder to write
      * @return the folder written
      * @throws IOException when writing fails
      * @throws UnsupportedCapabilityException when the backend cannot export
      */
     default Path export(Path checkpoint, Path output) throws IOException {
         throw new UnsupportedCapabilityException(name(), Capability.EXPORT);
+    }
+
+    /**
+     * Exports a checkpoint folder as {@link #export(Path, Path)} does, optionally replacing an earlier export of this
+     * backend in the output folder (atomically). A folder that is not an earlier export is never replaced.
+     *
+     * <p>The default implementation calls {@link #export(Path, Path)} and cannot replace.
+     *
+     * @param checkpoint the checkpoint folder
+     * @param output the folder to write
+     * @param replaceExisting whether an earlier export in {@code output} is replaced instead of refused
+     * @return the folder written
+     * @throws IOException when writing fails
+     * @throws UnsupportedCapabilityException when the backend cannot export
+     * @throws IllegalArgumentException when replacing is asked of a backend that cannot replace an export
+     */
+    default Path export(Path checkpoint, Path output, boolean replaceExisting) throws IOException {
+        if (replaceExisting) {
+            throw new IllegalArgumentException("backend " + name() + " cannot replace an earlier export; delete "
+                    + output + " or choose a new output folder");
+        }
+        return export(checkpoint, output);
     }
 
     /**

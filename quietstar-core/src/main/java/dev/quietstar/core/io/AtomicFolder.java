@@ -113,11 +113,11 @@ public final class AtomicFolder {
         }
     }
 
-    private static String randomSuffix() {
+    static String randomSuffix() {
         return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -142,7 +142,7 @@ public final class AtomicFolder {
     }
 
     /** Forces a folder's entries to disk where the platform allows opening a folder (not on Windows). */
-    private static void forceDirectory(Path dir) {
+    static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
@@ -150,7 +150,7 @@ public final class AtomicFolder {
         }
     }
 
-    private static void deleteQuietly(Path dir) {
+    static void deleteQuietly(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -11,8 +11,9 @@ import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
 import dev.quietstar.core.checkpoint.SafetensorsWriter;
 import dev.quietstar.core.checkpoint.StoredTensor;
-import dev.quietstar.core.io.AtomicFolder;
 import dev.quietstar.core.io.BoundedFiles;
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,11 @@ public final class OfficialCheckpointImport {
     /** The official {@code embedding_scale}. */
     public static final double EMBEDDING_SCALE = 100.0;
 
+    /**
+     * What an import writes. Only the marker identifies it: its files are those of any checkpoint of this library.
+     */
+    public static final OutputKind KIND = OutputKind.folder("official-import", "import of an official checkpoint");
+
     /** Tensor names of this library's checkpoint (the names the backends read). */
     static final String START_NAME = "quietstar.start_embedding";
     static final String END_NAME = "quietstar.end_embedding";
@@ -95,12 +101,34 @@ public final class OfficialCheckpointImport {
      * @param model the official checkpoint folder ({@code config.json}, safetensors weights, usually
      *     {@code tokenizer.json})
      * @param tokenizerFolder the folder holding {@code tokenizer.json}, or null for {@code model}
-     * @param output the checkpoint folder to write (written atomically)
+     * @param output a new or empty checkpoint folder to write (written atomically)
      * @return what was imported
      * @throws IOException when writing fails
-     * @throws IllegalArgumentException naming the file, tensor or field that does not match the official layout
+     * @throws IllegalArgumentException naming the file, tensor or field that does not match the official layout, or
+     *     an output folder that is not new or empty
      */
     public static Result convert(Path model, Path tokenizerFolder, Path output) throws IOException {
+        return convert(model, tokenizerFolder, output, false);
+    }
+
+    /**
+     * Imports an official checkpoint under core's {@link OutputFolder} policy: the output is written atomically; an
+     * earlier import there is replaced only when {@code replaceExisting}; anything else (the official checkpoint
+     * itself, a folder holding it or the tokenizer, a folder of other files) is refused and left untouched.
+     *
+     * @param model the official checkpoint folder ({@code config.json}, safetensors weights, usually
+     *     {@code tokenizer.json})
+     * @param tokenizerFolder the folder holding {@code tokenizer.json}, or null for {@code model}
+     * @param output the checkpoint folder to write
+     * @param replaceExisting whether an earlier import in {@code output} is replaced instead of refused
+     * @return what was imported
+     * @throws IOException when writing fails; the output folder is then left as it was
+     * @throws IllegalArgumentException naming the file, tensor or field that does not match the official layout, or
+     *     the output folder and why it is refused
+     * @throws IllegalStateException when another writer is writing the output folder
+     */
+    public static Result convert(Path model, Path tokenizerFolder, Path output, boolean replaceExisting)
+            throws IOException {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(output, "output");
         if (!Files.isDirectory(model)) {
@@ -125,7 +153,18 @@ public final class OfficialCheckpointImport {
         List<Path> files = SafetensorsReader.weightFiles(model);
         int h = spec.hiddenSize();
         QuietStarConfig config = officialConfig();
-        AtomicFolder.write(output, tmp -> {
+        try (OutputFolder.Claim claim = OutputFolder.builder(output, KIND).replaceExisting(replaceExisting)
+                .input("--model checkpoint", model).input("--tokenizer folder", tokenizerFolder).build().claim()) {
+            write(claim, model, files, spec, ids, tokenizerBytes, config, h);
+        }
+        LOG.info("imported the official checkpoint {} into {} (thought tokens {} and {})", model, output, ids.start(),
+                ids.end());
+        return new Result(output, spec, ids.start(), ids.end(), ids.appended());
+    }
+
+    private static void write(OutputFolder.Claim claim, Path model, List<Path> files, DecoderSpec spec, Ids ids,
+            byte[] tokenizerBytes, QuietStarConfig config, int h) throws IOException {
+        claim.write(tmp -> {
             Map<String, StoredTensor> extra = new LinkedHashMap<>();
             Map<String, String> index = new LinkedHashMap<>();
             for (Path f : files) {
@@ -180,9 +219,6 @@ public final class OfficialCheckpointImport {
             }
             Files.writeString(tmp.resolve("quietstar.json"), JSON.writeValueAsString(meta));
         });
-        LOG.info("imported the official checkpoint {} into {} (thought tokens {} and {})", model, output, ids.start(),
-                ids.end());
-        return new Result(output, spec, ids.start(), ids.end(), ids.appended());
     }
 
     /** The vector fed for a thought token: row 0 of the official [2, H] parameter times the embedding scale. */

@@ -2,9 +2,9 @@ package dev.quietstar.core.report;
 
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
+import dev.quietstar.core.io.OutputFile;
+import dev.quietstar.core.io.OutputKind;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -178,17 +178,43 @@ public final class ThoughtReport {
     }
 
     /**
-     * Writes the page to a file as UTF-8, creating missing parent folders.
+     * The generator tag every report carries in its head, by which a later write recognises it as a report.
+     */
+    public static final String GENERATOR_META = "<meta name=\"generator\" content=\"quietstar report\">";
+
+    /**
+     * What {@link #writeTo(Path, boolean)} writes: a file recognised by {@link #GENERATOR_META}, or, for pages written
+     * before the tag existed, by the error box and the offline content policy every report has.
+     */
+    public static final OutputKind KIND = OutputKind.file("report", "thought report",
+            head -> head.contains(GENERATOR_META) || (head.contains("<div id=\"js-errors\" class=\"js-errors\">")
+                    && head.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'")));
+
+    /**
+     * Writes the page to a new (or empty) file as UTF-8, creating missing parent folders; an existing report is
+     * refused, see {@link #writeTo(Path, boolean)}.
      *
      * @param file where to write, usually ending in {@code .html}
      * @throws IOException when the file cannot be written
+     * @throws IllegalArgumentException when the file exists and is not empty
      */
     public void writeTo(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Files.writeString(file, toHtml(), StandardCharsets.UTF_8);
+        writeTo(file, false);
+    }
+
+    /**
+     * Writes the page as UTF-8 under core's {@link OutputFile} policy: atomically (a temporary file beside it, moved
+     * into place), creating missing parent folders; an earlier report is replaced only when {@code replaceExisting};
+     * any other file is refused and left untouched.
+     *
+     * @param file where to write, usually ending in {@code .html}
+     * @param replaceExisting whether an earlier report at {@code file} is replaced instead of refused
+     * @throws IOException when the file cannot be written; an earlier file is then left as it was
+     * @throws IllegalArgumentException naming the file when the policy refuses it
+     * @throws IllegalStateException when another writer is writing the file
+     */
+    public void writeTo(Path file, boolean replaceExisting) throws IOException {
+        OutputFile.builder(file, KIND).replaceExisting(replaceExisting).build().write(toHtml());
     }
 
     /**
@@ -199,6 +225,7 @@ public final class ThoughtReport {
     public String toHtml() {
         StringBuilder h = new StringBuilder(8192 + score.tokens().size() * 300);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append(GENERATOR_META).append('\n')
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 // Nothing may be fetched: the page must work as a single file, offline.
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

@@ -134,6 +134,25 @@ class ThoughtReportTest {
     }
 
     @Test
+    void writingNeverOverwritesAFileThatIsNotAnEarlierReport() throws IOException {
+        Path notes = Files.writeString(dir.resolve("notes.html"), "<p>mine</p>");
+        // writeTo used to overwrite any file
+        assertThatThrownBy(() -> report().writeTo(notes, true)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is a file that is not a thought report quietstar wrote");
+        assertThat(notes).hasContent("<p>mine</p>");
+        Path page = dir.resolve("report.html");
+        report().writeTo(page);
+        assertThatThrownBy(() -> report().writeTo(page)).hasMessageContaining("already exists")
+                .hasMessageContaining("--replace");
+        report().writeTo(page, true);
+        assertThat(Files.readString(page)).startsWith("<!DOCTYPE html>").contains(ThoughtReport.GENERATOR_META);
+        // a page written before the generator tag existed is recognised as a report
+        Files.writeString(page, report().toHtml().replace(ThoughtReport.GENERATOR_META + "\n", ""));
+        report().writeTo(page, true);
+        assertThat(Files.readString(page)).contains(ThoughtReport.GENERATOR_META);
+    }
+
+    @Test
     void builderNamesWhatIsMissing() {
         assertThatThrownBy(() -> ThoughtReport.builder().score(ReportFixtures.tenTokens()).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("title");

@@ -231,7 +231,8 @@ class Llama2cImportTest {
         Files.createDirectories(busy);
         Files.writeString(busy.resolve("keep.txt"), "mine");
         assertThatThrownBy(() -> Llama2cConverter.convert(Stories260K.weights(), Stories260K.tokenizer(), busy))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an empty folder");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holds files but no llama2.c conversion").hasMessageContaining("left as it is");
         assertThat(Files.readString(busy.resolve("keep.txt"))).isEqualTo("mine");
     }
 

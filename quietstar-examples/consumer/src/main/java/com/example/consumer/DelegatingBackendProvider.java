@@ -142,6 +142,11 @@ public final class DelegatingBackendProvider implements BackendProvider {
         }
 
         @Override
+        public Path export(Path checkpoint, Path output, boolean replaceExisting) throws IOException {
+            return delegate.export(checkpoint, output, replaceExisting);
+        }
+
+        @Override
         public String probe(Path checkpoint, Path input) throws IOException {
             return delegate.probe(checkpoint, input);
         }

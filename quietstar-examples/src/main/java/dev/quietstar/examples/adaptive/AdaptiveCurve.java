@@ -2,6 +2,8 @@ package dev.quietstar.examples.adaptive;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import dev.quietstar.core.report.SvgLineChart;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -209,15 +211,57 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
     }
 
     /**
-     * Writes {@code curve.json}, {@code curve.md} and the charts into a folder.
+     * What {@link #write(Path, Map, boolean)} writes; folders written before the marker existed are recognised by
+     * {@code curve.json} and {@code curve.md}.
+     */
+    public static final OutputKind KIND = OutputKind.folder("adaptive-curve", "adaptive-curve output", "curve.json",
+            "curve.md");
+
+    /**
+     * Writes {@code curve.json}, {@code curve.md} and the charts into a new or empty folder, atomically.
      *
      * @param folder the output folder
      * @param extra more fields for the JSON file (model, data, command)
      * @return the files written
      * @throws IOException when a file cannot be written
+     * @throws IllegalArgumentException when the folder exists and is not empty
      */
     public List<Path> write(Path folder, Map<String, Object> extra) throws IOException {
-        Files.createDirectories(folder);
+        return write(folder, extra, false);
+    }
+
+    /**
+     * Writes {@code curve.json}, {@code curve.md} and the charts into a folder under core's {@link OutputFolder}
+     * policy: atomically; an earlier curve is replaced only when {@code replaceExisting}; any other non-empty folder is
+     * refused and left untouched.
+     *
+     * @param folder the output folder
+     * @param extra more fields for the JSON file (model, data, command)
+     * @param replaceExisting whether an earlier curve in {@code folder} is replaced instead of refused
+     * @return the files written
+     * @throws IOException when a file cannot be written; the folder is then left as it was
+     * @throws IllegalArgumentException naming the folder when the policy refuses it
+     * @throws IllegalStateException when another writer is writing the folder
+     */
+    public List<Path> write(Path folder, Map<String, Object> extra, boolean replaceExisting) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (OutputFolder.Claim claim = OutputFolder.builder(folder, KIND).replaceExisting(replaceExisting).build()
+                .claim()) {
+            claim.write(tmp -> names.addAll(writeInto(tmp, extra)));
+        }
+        return names.stream().map(folder::resolve).toList();
+    }
+
+    /**
+     * Writes {@code curve.json}, {@code curve.md} and the charts into a folder the caller owns, for example the
+     * temporary folder of an {@link OutputFolder.Claim}; files of the same names are overwritten.
+     *
+     * @param folder the folder, existing
+     * @param extra more fields for the JSON file (model, data, command)
+     * @return the names of the files written
+     * @throws IOException when a file cannot be written
+     */
+    public List<String> writeInto(Path folder, Map<String, Object> extra) throws IOException {
         List<String> charts = new ArrayList<>();
         Files.writeString(folder.resolve("adaptive-curve-nll.svg"), chart("nll"), StandardCharsets.UTF_8);
         charts.add("adaptive-curve-nll.svg");
@@ -241,10 +285,8 @@ public record AdaptiveCurve(String task, String description, int thoughtLength, 
         json.put("verdict", verdict());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(folder.resolve("curve.json").toFile(),
                 sanitise(json));
-        List<Path> files = new ArrayList<>();
-        files.add(folder.resolve("curve.json"));
-        files.add(folder.resolve("curve.md"));
-        charts.forEach(c -> files.add(folder.resolve(c)));
+        List<String> files = new ArrayList<>(List.of("curve.json", "curve.md"));
+        files.addAll(charts);
         return files;
     }
 

@@ -12,6 +12,8 @@ import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.backend.Backends;
 import dev.quietstar.core.checkpoint.CheckpointInfo;
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import dev.quietstar.djl.infer.DjlReasoner;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.train.DjlTrainerFactory;
@@ -49,6 +51,10 @@ public final class BackendComparison {
 
     private static final List<String> PROMPTS = List.of("Q: 12+34\nA: ", "The cat sat on the", "Once upon a time");
 
+    /** What the comparison writes; folders written before the marker existed are recognised by its two files. */
+    public static final OutputKind KIND = OutputKind.folder("bench-backends", "bench-backends output",
+            "bench-backends.json", "bench-backends.md");
+
     private BackendComparison() {}
 
     /**
@@ -60,16 +66,51 @@ public final class BackendComparison {
      * @param onnx an export of the checkpoint, or null to export it to a temporary folder
      * @param tokens tokens per generation, at least 1
      * @param rounds timed rounds, at least 1
-     * @param output folder for bench-backends.json and .md, or null
+     * @param output a new or empty folder for bench-backends.json and .md, or null
      * @param out where the table goes
      * @throws IOException when a file cannot be written
      */
     public static void run(ModelSource source, Path folder, boolean plain, Path onnx, int tokens, int rounds,
             Path output, PrintWriter out) throws IOException {
+        run(source, folder, plain, onnx, tokens, rounds, output, false, out);
+    }
+
+    /**
+     * Runs the comparison, prints its table and writes it to a folder under core's {@link OutputFolder} policy:
+     * atomically; an earlier comparison is replaced only when {@code replaceExisting}; any other non-empty folder is
+     * refused (before anything is measured) and left untouched.
+     *
+     * @param source the model
+     * @param folder the model's folder
+     * @param plain whether the model is a plain pretrained one (not a checkpoint)
+     * @param onnx an export of the checkpoint, or null to export it to a temporary folder
+     * @param tokens tokens per generation, at least 1
+     * @param rounds timed rounds, at least 1
+     * @param output folder for bench-backends.json and .md, or null
+     * @param replaceExisting whether an earlier comparison in {@code output} is replaced instead of refused
+     * @param out where the table goes
+     * @throws IOException when a file cannot be written
+     * @throws IllegalArgumentException naming the folder when the policy refuses it
+     * @throws IllegalStateException when another writer is writing the folder
+     */
+    public static void run(ModelSource source, Path folder, boolean plain, Path onnx, int tokens, int rounds,
+            Path output, boolean replaceExisting, PrintWriter out) throws IOException {
         if (tokens < 1 || rounds < 1) {
             throw new IllegalArgumentException("--tokens and --rounds must be at least 1, were " + tokens + " and "
                     + rounds);
         }
+        if (output == null) {
+            measure(source, folder, plain, onnx, tokens, rounds, null, out);
+            return;
+        }
+        try (OutputFolder.Claim claim = OutputFolder.builder(output, KIND).replaceExisting(replaceExisting)
+                .input("model", folder).input("--onnx export", onnx).build().claim()) {
+            measure(source, folder, plain, onnx, tokens, rounds, claim, out);
+        }
+    }
+
+    private static void measure(ModelSource source, Path folder, boolean plain, Path onnx, int tokens, int rounds,
+            OutputFolder.Claim claim, PrintWriter out) throws IOException {
         Backends backends = Backends.discover();
         QuietStarBackend djl = backends.byName("djl-pytorch").create();
         QuietStarBackend ort = backends.byName("onnxruntime").create();
@@ -144,8 +185,7 @@ public final class BackendComparison {
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
         out.print(md);
         out.print(note);
-        if (output != null) {
-            Files.createDirectories(output);
+        if (claim != null) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("model", folder.toAbsolutePath().toString());
             json.put("tokens", tokens);
@@ -157,13 +197,15 @@ public final class BackendComparison {
             json.put("loadAverageAfter", loadAfter);
             json.put("written", Instant.now().toString());
             json.put("rows", rows);
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValue(output.resolve("bench-backends.json").toFile(), json);
-            Files.writeString(output.resolve("bench-backends.md"), md + "\n" + note, StandardCharsets.UTF_8);
-            out.println("wrote " + output.resolve("bench-backends.json") + " and bench-backends.md");
+            claim.write(dir -> {
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValue(dir.resolve("bench-backends.json").toFile(), json);
+                Files.writeString(dir.resolve("bench-backends.md"), md + "\n" + note, StandardCharsets.UTF_8);
+            });
+            out.println("wrote " + claim.target().resolve("bench-backends.json") + " and bench-backends.md");
         }
         out.flush();
-        }
+    }
 
     /**
      * The ONNX reasoner; an export whose tokenizer needs the HuggingFace tokenizers library gets the DJL reasoner's

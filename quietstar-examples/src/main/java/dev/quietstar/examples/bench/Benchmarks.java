@@ -29,6 +29,7 @@ import dev.quietstar.core.infer.OutputSampler;
 import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.infer.ThoughtBranch;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
+import dev.quietstar.core.io.OutputKind;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.infer.DjlDecoderStep;
@@ -128,6 +129,12 @@ public final class Benchmarks {
             return new Options(true, 1, 5, java.util.Set.of());
         }
     }
+
+    /**
+     * The scratch folder {@code quietstar bench --work}: a cache of models that a later run continues; folders made
+     * before the marker existed are recognised by the {@code demo-base} every run extracts.
+     */
+    public static final OutputKind WORK_KIND = OutputKind.folder("bench-work", "bench scratch folder", "demo-base");
 
     private final Options options;
     private final Path work;

@@ -12,6 +12,7 @@ import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalSets;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
+import dev.quietstar.core.io.OutputFolder;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
 import dev.quietstar.examples.adaptive.AdaptiveCurveRunner;
 import java.io.BufferedReader;
@@ -80,8 +81,13 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
     boolean noGenerate;
 
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "adaptive-curve",
-            description = "Folder for curve.json, curve.md and the SVG charts (default: ${DEFAULT-VALUE}).")
+            description = "Folder for curve.json, curve.md and the SVG charts (default: ${DEFAULT-VALUE}); a new or "
+                    + "empty folder, or an earlier curve with --replace.")
     Path output;
+
+    @Option(names = "--replace", description = "Replace an earlier adaptive-curve output in --output, atomically. A "
+            + "folder holding anything else is never replaced.")
+    boolean replace;
 
     /** Creates the command; picocli calls this. */
     public AdaptiveCurveCommand() {}
@@ -102,6 +108,13 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data " + data + " is not a file");
         }
         boolean texts = isTextFile(data);
+        try (OutputFolder.Claim claim = OutputFolder.builder(output, AdaptiveCurve.KIND).replaceExisting(replace)
+                .input("--checkpoint", checkpoint).input("--data file", data).build().claim()) {
+            return measure(texts, chosen, claim);
+        }
+    }
+
+    private Integer measure(boolean texts, double[] chosen, OutputFolder.Claim claim) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();
@@ -139,7 +152,8 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
         extra.put("data", data.toAbsolutePath().toString());
         extra.put("seed", seed);
         extra.put("wallSeconds", seconds);
-        curve.write(output, extra);
+        AdaptiveCurve written = curve;
+        claim.write(dir -> written.writeInto(dir, extra));
         out.print(curve.toMarkdown(List.of()));
         out.println();
         out.println("wrote " + output.resolve("curve.json") + ", curve.md and the charts ("

@@ -32,15 +32,21 @@ public final class BenchBackendsCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Timed rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--output", paramLabel = "DIR", description = "Also write bench-backends.json and .md here.")
+    @Option(names = "--output", paramLabel = "DIR",
+            description = "Also write bench-backends.json and .md here: a new or empty folder, or an earlier "
+                    + "bench-backends output with --replace.")
     Path output;
+
+    @Option(names = "--replace", description = "Replace an earlier bench-backends output in --output, atomically. A "
+            + "folder holding anything else is never replaced.")
+    boolean replace;
 
     /** Creates the command; picocli calls this. */
     public BenchBackendsCommand() {}
 
     @Override
     public Integer call() throws IOException {
-        BackendComparison.run(model.source(), model.folder(), model.plain(), onnx, tokens, rounds, output,
+        BackendComparison.run(model.source(), model.folder(), model.plain(), onnx, tokens, rounds, output, replace,
                 spec.commandLine().getOut());
         return 0;
     }

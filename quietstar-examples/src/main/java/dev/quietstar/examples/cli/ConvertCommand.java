@@ -49,15 +49,19 @@ public final class ConvertCommand implements Runnable {
         Path tokenizer;
 
         @Option(names = "--output", required = true, paramLabel = "DIR",
-                description = "Folder to create (must not exist or be empty).")
+                description = "Folder to write: a new or empty folder, or an earlier conversion with --replace.")
         Path output;
+
+        @Option(names = "--replace", description = "Replace an earlier conversion in --output, atomically. A folder "
+                + "holding anything else (a downloaded model, the input files) is never replaced.")
+        boolean replace;
 
         /** Creates the command; picocli calls this. */
         public Llama2c() {}
 
         @Override
         public Integer call() throws IOException {
-            Llama2cHeader h = Llama2cConverter.convert(weights, tokenizer, output);
+            Llama2cHeader h = Llama2cConverter.convert(weights, tokenizer, output, replace);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("wrote %s: Llama, %d layers, width %d, %d query / %d key-value heads, MLP %d, vocabulary %d, "
                     + "%d positions, %s embeddings%n", output, h.layers(), h.dim(), h.heads(), h.kvHeads(),
@@ -90,15 +94,20 @@ public final class ConvertCommand implements Runnable {
         Path tokenizer;
 
         @Option(names = "--output", required = true, paramLabel = "DIR",
-                description = "Checkpoint folder to create.")
+                description = "Checkpoint folder to write: a new or empty folder, or an earlier import with "
+                        + "--replace.")
         Path output;
+
+        @Option(names = "--replace", description = "Replace an earlier import in --output, atomically. A folder "
+                + "holding anything else (the official checkpoint itself, a project) is never replaced.")
+        boolean replace;
 
         /** Creates the command; picocli calls this. */
         public QuietStarOfficial() {}
 
         @Override
         public Integer call() throws IOException {
-            OfficialCheckpointImport.Result r = OfficialCheckpointImport.convert(model, tokenizer, output);
+            OfficialCheckpointImport.Result r = OfficialCheckpointImport.convert(model, tokenizer, output, replace);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("wrote %s: Mistral, %d layers, width %d, vocabulary %d; thoughts of %d tokens between "
                     + "ids %d and %d%s%n", output, r.spec().layers(), r.spec().hiddenSize(), r.spec().vocabSize(),

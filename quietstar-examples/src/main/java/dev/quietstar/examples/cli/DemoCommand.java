@@ -2,15 +2,20 @@ package dev.quietstar.examples.cli;
 
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import dev.quietstar.examples.demo.DemoPlan;
 import dev.quietstar.examples.demo.DemoTraining;
 import dev.quietstar.examples.demo.EstimatorStudy;
 import dev.quietstar.examples.demo.QuietStarDemo;
 import dev.quietstar.examples.demo.StoriesDemo;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "FIELD=VALUE",
             description = "Override a field of the Quiet-STaR recipe, e.g. optimizer.mixingHeadLrMultiplier=300 "
                     + "(repeatable; thoughtLength comes from the preset).")
-    java.util.List<String> overrides = new java.util.ArrayList<>();
+    List<String> overrides = new ArrayList<>();
 
     @Option(names = "--model", paramLabel = "NAME",
             description = "Run the demo on a shipped real pretrained model instead of the arithmetic one: "
@@ -84,16 +89,32 @@ public final class DemoCommand implements Callable<Integer> {
     int seeds;
 
     @Option(names = "--output", paramLabel = "DIR",
-            description = "Output folder. Default: quietstar-demo-<date-time> in the current folder.")
+            description = "Output folder: a new or empty folder, or an earlier output of the same demo with --replace "
+                    + "(a --study continues its own earlier study). Default: a new quietstar-demo-<date-time> in the "
+                    + "current folder.")
     Path output;
+
+    @Option(names = "--replace", description = "Replace an earlier output of the same demo in --output: it is moved "
+            + "aside in one rename, deleted when the new run completes and put back if it fails. A folder holding "
+            + "anything else is never replaced.")
+    boolean replace;
+
+    /** The arithmetic demo's output (recognised before the marker by its results and report). */
+    static final OutputKind DEMO = OutputKind.folder("demo", "demo output", "results.json", "results.md",
+            "report.html");
+    /** The output of {@code --pretrain-only}. */
+    static final OutputKind PRETRAIN = OutputKind.folder("demo-pretrain", "demo --pretrain-only output");
+    /** The output of {@code --study}, which a later study continues (recognised before the marker by its JSON). */
+    static final OutputKind STUDY = OutputKind.folder("demo-study", "demo --study output", "study.json");
+    /** The output of {@code --model stories260K}. */
+    static final OutputKind STORIES = OutputKind.folder("demo-stories", "demo --model stories260K output",
+            "stories260K-hf", "stories-heldout.jsonl");
 
     /** Creates the command; picocli calls this. */
     public DemoCommand() {}
 
     @Override
-    public Integer call() {
-        DemoTraining.useOneEngineThread();
-        PrintWriter out = spec.commandLine().getOut();
+    public Integer call() throws IOException {
         DemoPlan plan = size.quick ? DemoPlan.quick() : size.full ? DemoPlan.full() : DemoPlan.standard();
         if (pretrainSteps != null) {
             if (pretrainSteps < 1) {
@@ -101,13 +122,11 @@ public final class DemoCommand implements Callable<Integer> {
             }
             plan = plan.withPretrainSteps(pretrainSteps);
         }
-        Path dir = output != null ? output : Path.of("quietstar-demo-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
         if (data != null && model == null) {
             throw new IllegalArgumentException("--data is for --model stories260K; the arithmetic demo makes its own "
                     + "data");
         }
+        OutputKind kind;
         if (model != null) {
             if (!"stories260K".equals(model)) {
                 throw new IllegalArgumentException("--model must be stories260K (the shipped real model), was "
@@ -117,45 +136,62 @@ public final class DemoCommand implements Callable<Integer> {
                     || !overrides.isEmpty()) {
                 throw new IllegalArgumentException("--model stories260K takes only --quick, --data and --output");
             }
-            StoriesDemo stories = new StoriesDemo(backend, size.quick ? StoriesDemo.Plan.quick()
-                    : StoriesDemo.Plan.standard(), dir.toAbsolutePath(), out);
-            if (data != null) {
-                stories.useStories(data);
-            }
-            stories.run();
-            out.flush();
-            return 0;
-        }
-        if (study) {
+            kind = STORIES;
+        } else if (study) {
             if (fromScratch || pretrainOnly || !overrides.isEmpty()) {
                 throw new IllegalArgumentException("--study takes only --quick/--full, --base, --seeds and --output");
             }
             if (seeds < 1 || seeds > 20) {
                 throw new IllegalArgumentException("--seeds must be in 1..20, was " + seeds);
             }
-            java.util.List<Long> list = new java.util.ArrayList<>();
+            kind = STUDY;
+        } else {
+            if (base != null && (fromScratch || pretrainOnly)) {
+                throw new IllegalArgumentException("--base cannot be combined with --from-scratch or --pretrain-only");
+            }
+            kind = pretrainOnly ? PRETRAIN : DEMO;
+        }
+        // A default folder is new (its name has the time); a given one follows the output policy. A study continues
+        // its own earlier study, reusing its finished runs.
+        Path dir = output != null ? output : Path.of("quietstar-demo-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        try (OutputFolder.Claim claim = OutputFolder.builder(dir, kind).replaceExisting(replace)
+                .continueExisting(kind == STUDY).input("--base checkpoint", base).input("--data file", data).build()
+                .claim()) {
+            run(plan, claim.openInPlace().toAbsolutePath());
+            claim.commit();
+        }
+        return 0;
+    }
+
+    private void run(DemoPlan plan, Path dir) {
+        DemoTraining.useOneEngineThread();
+        PrintWriter out = spec.commandLine().getOut();
+        var backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
+        if (model != null) {
+            StoriesDemo stories = new StoriesDemo(backend, size.quick ? StoriesDemo.Plan.quick()
+                    : StoriesDemo.Plan.standard(), dir, out);
+            if (data != null) {
+                stories.useStories(data);
+            }
+            stories.run();
+        } else if (study) {
+            List<Long> list = new ArrayList<>();
             for (int i = 0; i < seeds; i++) {
                 list.add(plan.seed() + i);
             }
-            new EstimatorStudy(backend, plan, dir.toAbsolutePath(), list, out)
-                    .run(base == null ? null : base.toAbsolutePath());
-            out.flush();
-            return 0;
-        }
-        if (base != null && (fromScratch || pretrainOnly)) {
-            throw new IllegalArgumentException("--base cannot be combined with --from-scratch or --pretrain-only");
-        }
-        QuietStarDemo demo = new QuietStarDemo(backend, plan, dir.toAbsolutePath(), fromScratch || pretrainOnly, out,
-                overrides);
-        if (base != null) {
-            demo.useBase(base.toAbsolutePath());
-        }
-        if (pretrainOnly) {
-            demo.pretrainOnly();
+            new EstimatorStudy(backend, plan, dir, list, out).run(base == null ? null : base.toAbsolutePath());
         } else {
-            demo.run();
+            QuietStarDemo demo = new QuietStarDemo(backend, plan, dir, fromScratch || pretrainOnly, out, overrides);
+            if (base != null) {
+                demo.useBase(base.toAbsolutePath());
+            }
+            if (pretrainOnly) {
+                demo.pretrainOnly();
+            } else {
+                demo.run();
+            }
         }
         out.flush();
-        return 0;
     }
 }

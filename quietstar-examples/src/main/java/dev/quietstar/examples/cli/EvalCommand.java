@@ -15,6 +15,8 @@ import dev.quietstar.core.eval.EvalSummary;
 import dev.quietstar.core.eval.SettingResult;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +36,9 @@ import picocli.CommandLine.Option;
  * Evaluates a checkpoint on a GSM8K- or CommonsenseQA-format question set, with and without thinking.
  *
  * <p>Writes {@code summary.json} and {@code summary.md} ({@link EvalSummary}) and {@code details.json} (every
- * metric of every setting, with the per-example results) to the output folder, and prints the Markdown table.
+ * metric of every setting, with the per-example results) to the output folder, and prints the Markdown table. The
+ * folder follows core's {@link OutputFolder} policy: it is written atomically, an earlier eval output is replaced
+ * only with {@code --replace}, and any other non-empty folder is refused.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a checkpoint on a JSONL question set (GSM8K or CommonsenseQA form) with thinking "
@@ -102,8 +106,17 @@ public final class EvalCommand implements Callable<Integer> {
     boolean noGenerate;
 
     @Option(names = "--output", paramLabel = "DIR", defaultValue = "eval-output",
-            description = "Folder for summary.json, summary.md and details.json (default: ${DEFAULT-VALUE}).")
+            description = "Folder for summary.json, summary.md and details.json (default: ${DEFAULT-VALUE}); a new or "
+                    + "empty folder, or an earlier eval output with --replace.")
     Path output;
+
+    @Option(names = "--replace", description = "Replace an earlier eval output in --output, atomically. A folder "
+            + "holding anything else is never replaced.")
+    boolean replace;
+
+    /** What {@code eval} writes; outputs written before the marker existed are recognised by their three files. */
+    public static final OutputKind KIND = OutputKind.folder("eval", "eval output", "summary.json", "summary.md",
+            "details.json");
 
     /** Creates the command; picocli calls this. */
     public EvalCommand() {}
@@ -130,6 +143,14 @@ public final class EvalCommand implements Callable<Integer> {
         if (limit != null && limit < examples.size()) {
             examples = examples.subList(0, limit);
         }
+        try (OutputFolder.Claim claim = OutputFolder.builder(output, KIND).replaceExisting(replace)
+                .input("model", model.folder()).input("--data file", data).build().claim()) {
+            return evaluate(source, chosen, examples, claim);
+        }
+    }
+
+    private Integer evaluate(ModelSource source, List<EvalSetting> chosen, List<EvalExample> examples,
+            OutputFolder.Claim claim) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<SettingResult> results;
@@ -156,9 +177,6 @@ public final class EvalCommand implements Callable<Integer> {
         List<EvalRow> rows = results.stream().map(SettingResult::toEvalRow).toList();
         EvalSummary summary = new EvalSummary(dataset, rows);
         String markdown = summary.toMarkdown() + "\n" + detailsTable(results);
-        Files.createDirectories(output);
-        summary.writeJson(output.resolve("summary.json"));
-        Files.writeString(output.resolve("summary.md"), markdown, StandardCharsets.UTF_8);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("dataset", dataset);
         details.put("model", model.folder().toAbsolutePath().toString());
@@ -167,8 +185,12 @@ public final class EvalCommand implements Callable<Integer> {
         details.put("seed", seed);
         details.put("wallSeconds", seconds);
         details.put("settings", results);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(output.resolve("details.json").toFile(), details);
+        claim.write(dir -> {
+            summary.writeJson(dir.resolve("summary.json"));
+            Files.writeString(dir.resolve("summary.md"), markdown, StandardCharsets.UTF_8);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValue(dir.resolve("details.json").toFile(), details);
+        });
         out.print(markdown);
         out.println();
         out.println("wrote " + output.resolve("summary.json") + ", summary.md and details.json ("

@@ -27,8 +27,12 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
-            description = "Folder to write (replaced atomically when it exists).")
+            description = "Folder to write: a new or empty folder, or an earlier export with --replace.")
     Path output;
+
+    @Option(names = "--replace", description = "Replace an earlier export in --output, atomically. A folder holding "
+            + "anything else (the checkpoint, a project) is never replaced.")
+    boolean replace;
 
     /** Creates the command; picocli calls this. */
     public ExportOnnxCommand() {}
@@ -42,7 +46,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         if (!backend.capabilities().contains(Capability.EXPORT)) {
             throw new IllegalStateException("backend " + backend.name() + " cannot export");
         }
-        Path written = backend.export(model, output);
+        Path written = backend.export(model, output, replace);
         PrintWriter out = spec.commandLine().getOut();
         out.println("exported " + model + " to " + written + "; run it with: quietstar generate --backend "
                 + InferenceBackends.ONNX + " --model " + written + " --prompt TEXT");

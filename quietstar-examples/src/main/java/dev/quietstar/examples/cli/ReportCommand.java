@@ -7,6 +7,7 @@ import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.core.io.BoundedFiles;
+import dev.quietstar.core.io.OutputFile;
 import dev.quietstar.core.report.ThoughtReport;
 import dev.quietstar.core.train.MetricsJsonlWriter;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Writes the thought report of a checkpoint on a text: a self-contained HTML page with every token coloured by
- * how much thinking changed its log-probability, the thought before each token, and the training curves.
+ * how much thinking changed its log-probability, the thought before each token, and the training curves. The file
+ * follows core's {@link OutputFile} policy: written atomically, an earlier report replaced only with
+ * {@code --replace}, any other file refused.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Score a text with and without thinking and write a self-contained HTML thought report, "
@@ -68,8 +71,13 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Page title (default: ${DEFAULT-VALUE}).")
     String title;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE", description = "HTML file to write.")
+    @Option(names = "--output", required = true, paramLabel = "FILE",
+            description = "HTML file to write: a new file, or an earlier report with --replace.")
     Path output;
+
+    @Option(names = "--replace", description = "Replace an earlier report at --output, atomically. A file that is not "
+            + "a quietstar report is never overwritten.")
+    boolean replace;
 
     /** Creates the command; picocli calls this. */
     public ReportCommand() {}
@@ -87,6 +95,15 @@ public final class ReportCommand implements Callable<Integer> {
                     + "of a training run");
         }
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
+        try (OutputFile.Claim claim = OutputFile.builder(output, ThoughtReport.KIND).replaceExisting(replace)
+                .input("model", model.folder()).input("--text-file", textFile).input("--metrics file", metrics)
+                .input("--adaptive-curve file", adaptiveCurve).build().claim()) {
+            return report(source, scored, steps, claim);
+        }
+    }
+
+    private Integer report(ModelSource source, String scored, List<StepMetrics> steps, OutputFile.Claim claim)
+            throws IOException {
         BackendProvider provider = InferenceBackends.choose(backend, source);
         TextScore score;
         try (Reasoner reasoner = provider.create().openReasoner(source, ComputeDevice.parse(device))) {
@@ -101,9 +118,6 @@ public final class ReportCommand implements Callable<Integer> {
         }
         info.put("written", Instant.now().toString());
         Path target = output.toAbsolutePath();
-        if (target.getParent() != null) {
-            Files.createDirectories(target.getParent());
-        }
         AdaptiveCurve curve = adaptiveCurve == null ? null : AdaptiveCurve.read(adaptiveCurve);
         if (curve != null) {
             info.put("adaptive thinking", curve.description() + ". " + curve.verdict());
@@ -116,7 +130,7 @@ public final class ReportCommand implements Callable<Integer> {
                 report.figure("Adaptive thinking: exact match vs thought tokens", curve.chart("exactMatch"));
             }
         }
-        report.build().writeTo(target);
+        claim.write(report.build().toHtml());
         PrintWriter out = spec.commandLine().getOut();
         out.printf("scored %d tokens: log-prob %.3f without thinking, %.3f with thinking%n", score.tokenIds().size(),
                 score.baseTotal(), score.thinkTotal());

@@ -24,6 +24,7 @@ import dev.quietstar.onnx.infer.OnnxDecoderStep;
 import dev.quietstar.onnx.infer.OnnxReasoner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -266,6 +267,43 @@ class OfficialCheckpointImportTest {
         try (DjlReasoner djl = DjlReasoner.open(ckpt, Device.cpu())) {
             assertThat(djl.generate("w5 w9", GenerationOptions.defaults(2)).traces()).isNotEmpty();
         }
+    }
+
+    @Test
+    void theImportNeverReplacesTheOfficialCheckpointOrOtherFilesAndItsOwnOnlyWithReplace() throws Exception {
+        long files;
+        try (var s = Files.list(official)) {
+            files = s.count();
+        }
+        // --output being the official checkpoint used to replace it with the import
+        CliRun self = CliRun.of("convert", "quietstar-official", "--model", official.toString(), "--output",
+                official.toString());
+        assertThat(self.exitCode()).isEqualTo(1);
+        assertThat(self.err()).contains("is the --model checkpoint being read");
+        try (var s = Files.list(official)) {
+            assertThat(s.count()).as("the official checkpoint is untouched").isEqualTo(files);
+        }
+        Path project = Files.createDirectories(tmp.resolve("import-project"));
+        Files.writeString(project.resolve("notes.txt"), "keep me");
+        CliRun other = CliRun.of("convert", "quietstar-official", "--model", official.toString(), "--output",
+                project.toString(), "--replace");
+        assertThat(other.exitCode()).isEqualTo(1);
+        assertThat(other.err()).contains("holds files but no import of an official checkpoint");
+        assertThat(project.resolve("notes.txt")).hasContent("keep me");
+
+        Path ckpt = tmp.resolve("imported-twice");
+        String[] convert = {"convert", "quietstar-official", "--model", official.toString(), "--output",
+            ckpt.toString()};
+        CliRun first = CliRun.of(convert);
+        assertThat(first.exitCode()).as(first.err()).isEqualTo(0);
+        CliRun again = CliRun.of(convert);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("already exists and holds an earlier import").contains("pass --replace");
+        String[] replace = Arrays.copyOf(convert, convert.length + 1);
+        replace[convert.length] = "--replace";
+        CliRun replaced = CliRun.of(replace);
+        assertThat(replaced.exitCode()).as(replaced.err()).isEqualTo(0);
+        assertThat(CheckpointInfo.read(ckpt).startTokenId()).isEqualTo(64);
     }
 
     @Test

@@ -6,7 +6,8 @@ import dev.quietstar.core.checkpoint.DecoderSpec;
 import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
 import dev.quietstar.core.gate.ThinkingGate;
-import dev.quietstar.core.io.AtomicFolder;
+import dev.quietstar.core.io.OutputFolder;
+import dev.quietstar.core.io.OutputKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * initializers that replace the embedding of their ids), {@value OnnxLayout#DECODER_DATA_FILE} when the weights
  * pass the external-data threshold (2 GB by default: a protobuf message cannot exceed 2 GiB),
  * {@value OnnxLayout#MIXING_HEAD_FILE} (the mixing head), and copies of {@code config.json}, {@code quietstar.json}
- * and {@code tokenizer.json}, plus the thinking gate ({@value ThinkingGate#FILE}) when the checkpoint has one. Graphs use opset {@value OnnxLayout#OPSET}; the folder is written atomically.
+ * and {@code tokenizer.json}, plus the thinking gate ({@value ThinkingGate#FILE}) when the checkpoint has one.
+ * Graphs use opset {@value OnnxLayout#OPSET}. The folder follows core's {@link OutputFolder} policy: it is written
+ * atomically; an earlier export is replaced only with {@link Builder#replaceExisting(boolean)}; the checkpoint, a
+ * folder holding it, a file and a folder of other files are refused and left untouched.
  *
  * <p>The graphs compute what the DJL decoder computes: GPT-2 blocks (LayerNorm, {@code Conv1D} weights in x out,
  * GELU-tanh, learned positions) and Llama-family blocks (RMSNorm, rotate-half RoPE at the given position ids, SwiGLU,
@@ -47,6 +51,13 @@ public final class OnnxExporter {
     private final Path checkpoint;
     private final Path output;
     private final long externalDataThresholdBytes;
+    private final boolean replaceExisting;
+
+    /**
+     * What an export writes; exports made before the marker existed are recognised by their two graphs.
+     */
+    public static final OutputKind KIND = OutputKind.folder("onnx-export", "ONNX export", OnnxLayout.DECODER_FILE,
+            OnnxLayout.MIXING_HEAD_FILE);
 
     /**
      * What an export wrote.
@@ -62,6 +73,7 @@ public final class OnnxExporter {
         this.checkpoint = b.checkpoint;
         this.output = b.output;
         this.externalDataThresholdBytes = b.externalDataThresholdBytes;
+        this.replaceExisting = b.replaceExisting;
     }
 
     /**
@@ -78,6 +90,7 @@ public final class OnnxExporter {
         private Path checkpoint;
         private Path output;
         private long externalDataThresholdBytes = DEFAULT_EXTERNAL_DATA_THRESHOLD_BYTES;
+        private boolean replaceExisting;
 
         private Builder() {}
 
@@ -93,13 +106,26 @@ public final class OnnxExporter {
         }
 
         /**
-         * Sets the folder to write (replaced atomically when it exists).
+         * Sets the folder to write: a new or empty folder, or an earlier export when
+         * {@link #replaceExisting(boolean)} is set.
          *
          * @param folder the output folder
          * @return this builder
          */
         public Builder setOutput(Path folder) {
             this.output = Objects.requireNonNull(folder, "output");
+            return this;
+        }
+
+        /**
+         * Sets whether an earlier export in the output folder is replaced (atomically) instead of refused; default
+         * false. A folder that is not an earlier export is never replaced.
+         *
+         * @param replace true to replace an earlier export
+         * @return this builder
+         */
+        public Builder replaceExisting(boolean replace) {
+            this.replaceExisting = replace;
             return this;
         }
 
@@ -135,58 +161,25 @@ public final class OnnxExporter {
     }
 
     /**
-     * Refuses an output folder whose replacement would destroy something the exporter did not write: the checkpoint
-     * itself or a folder holding it, a file, or a non-empty folder that is not an earlier export. An earlier export
-     * is replaced atomically.
-     *
-     * @param checkpoint the checkpoint being read
-     * @param output the folder to write
-     * @throws IOException when the folders cannot be inspected
-     * @throws IllegalArgumentException naming the folder and what it holds
-     */
-    static void checkOutput(Path checkpoint, Path output) throws IOException {
-        Path source = checkpoint.toRealPath();
-        Path target = output.toAbsolutePath().normalize();
-        if (Files.exists(target)) {
-            target = target.toRealPath();
-        }
-        if (source.startsWith(target)) {
-            throw new IllegalArgumentException("--output " + output + (source.equals(target) ? " is the checkpoint"
-                    : " holds the checkpoint " + checkpoint) + " being exported; replacing it would delete the "
-                    + "checkpoint. Choose a new folder, for example " + checkpoint.resolveSibling(
-                            checkpoint.getFileName() + "-onnx"));
-        }
-        if (!Files.exists(target)) {
-            return;
-        }
-        if (!Files.isDirectory(target)) {
-            throw new IllegalArgumentException("--output " + output + " is a file, not a folder; choose a new folder");
-        }
-        boolean empty;
-        try (var entries = Files.list(target)) {
-            empty = entries.findAny().isEmpty();
-        }
-        boolean earlierExport = Files.isRegularFile(target.resolve(OnnxLayout.DECODER_FILE))
-                && Files.isRegularFile(target.resolve(OnnxLayout.MIXING_HEAD_FILE));
-        if (!empty && !earlierExport) {
-            throw new IllegalArgumentException("--output " + output + " is a folder that holds files but no ONNX "
-                    + "export (no " + OnnxLayout.DECODER_FILE + " and " + OnnxLayout.MIXING_HEAD_FILE + "); it is "
-                    + "left as it is. Choose a new or empty folder, or an earlier export to replace");
-        }
-    }
-
-    /**
      * Exports the checkpoint.
      *
      * @return what was written
-     * @throws IllegalArgumentException naming the missing or malformed file or tensor of the checkpoint
+     * @throws IllegalArgumentException naming the missing or malformed file or tensor of the checkpoint, or an
+     *     output folder the policy refuses (see the class description)
+     * @throws IllegalStateException when another writer is writing the output folder
      * @throws IOException when writing fails (an existing output folder is then left as it was)
      */
     public Result export() throws IOException {
         if (!Files.isDirectory(checkpoint)) {
             throw new IllegalArgumentException("checkpoint folder " + checkpoint + " does not exist");
         }
-        checkOutput(checkpoint, output);
+        try (OutputFolder.Claim claim = OutputFolder.builder(output, KIND).replaceExisting(replaceExisting)
+                .input("checkpoint", checkpoint).build().claim()) {
+            return export(claim);
+        }
+    }
+
+    private Result export(OutputFolder.Claim claim) throws IOException {
         DecoderSpec spec = DecoderSpec.read(checkpoint);
         CheckpointInfo info = CheckpointInfo.read(checkpoint);
         if (!Files.isRegularFile(checkpoint.resolve("tokenizer.json"))) {
@@ -207,7 +200,7 @@ public final class OnnxExporter {
         if (gate.isPresent()) {
             gate.get().checkHiddenSize(spec.hiddenSize());
         }
-        AtomicFolder.write(output, tmp -> {
+        claim.write(tmp -> {
             decoder.write(tmp.resolve(OnnxLayout.DECODER_FILE), external ? OnnxLayout.DECODER_DATA_FILE : null, meta);
             head.write(tmp.resolve(OnnxLayout.MIXING_HEAD_FILE), null, meta);
             for (String f : new String[] {"config.json", "quietstar.json", "tokenizer.json"}) {
