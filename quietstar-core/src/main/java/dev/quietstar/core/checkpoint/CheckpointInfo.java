@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TokenizerLoader;
 import dev.quietstar.core.text.TextTokenizer;
@@ -53,10 +54,8 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
      */
     public static CheckpointInfo read(Path folder) {
         Path file = folder.resolve("quietstar.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("folder " + folder
-                    + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
-        }
+        BoundedFiles.requireFileIn(file, "folder " + folder
+                + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
         try {
             JsonNode n = JSON.readTree(file.toFile());
             int version = required(n, "format_version", file).asInt();
@@ -125,9 +124,7 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
      */
     public TextTokenizer engineNeutralTokenizer(Path folder) {
         Path file = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("folder " + folder + " has no tokenizer.json");
-        }
+        BoundedFiles.requireFileIn(file, "folder " + folder + " has no tokenizer.json");
         if (!BYTE_LEVEL.equals(tokenizerType)) {
             return TokenizerLoader.find(tokenizerType).orElseThrow(() -> new IllegalArgumentException(
                     "quietstar.json in " + folder + ": tokenizer_type '" + tokenizerType + "' needs the HuggingFace "

@@ -147,7 +147,7 @@ public final class TrainingLoop implements Trainer {
      */
     public static TrainingState readState(Path checkpoint) {
         Path file = checkpoint.resolve(STATE_DIR).resolve(STATE_FILE);
-        if (!Files.isRegularFile(file)) {
+        if (BoundedFiles.MISSING.equals(BoundedFiles.notARegularFile(file))) {
             return null;
         }
         try {

@@ -1,6 +1,5 @@
 package dev.quietstar.djl.thought;
 
-import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
@@ -152,10 +152,8 @@ public final class QuietStarModel implements AutoCloseable {
             throw new IllegalArgumentException("checkpoint folder " + folder + " does not exist");
         }
         Path metaFile = folder.resolve("quietstar.json");
-        if (!Files.isRegularFile(metaFile)) {
-            throw new IllegalArgumentException("checkpoint folder " + folder
-                    + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
-        }
+        BoundedFiles.requireFileIn(metaFile, "checkpoint folder " + folder
+                + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
         Metadata meta;
         try {
             meta = JSON.readValue(BoundedFiles.readUtf8(metaFile, BoundedFiles.MAX_METADATA_BYTES, "quietstar.json"),
@@ -220,9 +218,7 @@ public final class QuietStarModel implements AutoCloseable {
 
     private static TextTokenizer loadTokenizer(Path folder, Metadata meta) {
         Path file = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("checkpoint folder " + folder + " has no tokenizer.json");
-        }
+        BoundedFiles.requireFileIn(file, "checkpoint folder " + folder + " has no tokenizer.json");
         if ("byte-level".equals(meta.tokenizerType())) {
             try {
                 return ByteTokenizer.fromSpecJson(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,

@@ -12,6 +12,7 @@ import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalSets;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
 import dev.quietstar.examples.adaptive.AdaptiveCurveRunner;
 import java.io.BufferedReader;
@@ -98,9 +99,7 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
                 chosen[i] = ThinkingPolicies.adaptiveThreshold("adaptive:" + thresholds.get(i).trim());
             }
         }
-        if (!Files.isRegularFile(data)) {
-            throw new IllegalArgumentException("--data " + data + " is not a file");
-        }
+        BoundedFiles.requireRegularFile(data, "--data", "pass a JSON Lines question set or a text file");
         boolean texts = isTextFile(data);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

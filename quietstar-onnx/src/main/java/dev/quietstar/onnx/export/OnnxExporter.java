@@ -7,6 +7,7 @@ import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,9 +189,8 @@ public final class OnnxExporter {
         checkOutput(checkpoint, output);
         DecoderSpec spec = DecoderSpec.read(checkpoint);
         CheckpointInfo info = CheckpointInfo.read(checkpoint);
-        if (!Files.isRegularFile(checkpoint.resolve("tokenizer.json"))) {
-            throw new IllegalArgumentException("checkpoint folder " + checkpoint + " has no tokenizer.json");
-        }
+        BoundedFiles.requireFileIn(checkpoint.resolve("tokenizer.json"), "checkpoint folder " + checkpoint
+                + " has no tokenizer.json");
         CheckpointInfo.checkMetaTokenIds(info.startTokenId(), info.endTokenId(), spec.vocabSize(), checkpoint);
         Weights w = new Weights(SafetensorsReader.readFolder(checkpoint), spec.llama() ? "model." : "transformer.");
         GraphBuilder decoder = new DecoderGraph(spec, info, w).build();

@@ -11,6 +11,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import dev.quietstar.core.checkpoint.CheckpointInfo;
 import dev.quietstar.core.checkpoint.DecoderSpec;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.onnx.export.OnnxLayout;
 import java.io.IOException;
@@ -107,10 +108,8 @@ public final class ExportedModel implements AutoCloseable {
         Path decoderFile = folder.resolve(OnnxLayout.DECODER_FILE);
         Path headFile = folder.resolve(OnnxLayout.MIXING_HEAD_FILE);
         for (Path f : new Path[] {decoderFile, headFile}) {
-            if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("ONNX model folder " + folder + " has no " + f.getFileName()
-                        + "; export a checkpoint with: quietstar export-onnx --model CKPT --output " + folder);
-            }
+            BoundedFiles.requireFileIn(f, "ONNX model folder " + folder + " has no " + f.getFileName()
+                    + "; export a checkpoint with: quietstar export-onnx --model CKPT --output " + folder);
         }
         DecoderSpec spec = DecoderSpec.read(folder);
         CheckpointInfo info = CheckpointInfo.read(folder);
