@@ -2,6 +2,7 @@ package dev.quietstar.core.report;
 
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
+import dev.quietstar.core.io.DiskFull;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -181,14 +182,18 @@ public final class ThoughtReport {
      * Writes the page to a file as UTF-8, creating missing parent folders.
      *
      * @param file where to write, usually ending in {@code .html}
-     * @throws IOException when the file cannot be written
+     * @throws IOException when the file cannot be written; a full disk is named as such, with the file
      */
     public void writeTo(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.writeString(file, toHtml(), StandardCharsets.UTF_8);
+        try {
+            Files.writeString(file, toHtml(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw DiskFull.describe(e, file, "the page there is incomplete, delete it");
+        }
     }
 
     /**

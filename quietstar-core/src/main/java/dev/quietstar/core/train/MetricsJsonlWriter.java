@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TrainingListener;
 import dev.quietstar.core.io.BoundedFiles;
+import dev.quietstar.core.io.DiskFull;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,7 +70,9 @@ public final class MetricsJsonlWriter implements TrainingListener, AutoCloseable
             out.newLine();
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append metrics of step " + m.step() + " to " + file, e);
+            IOException described = DiskFull.describe(e, file, "the lines of earlier steps are intact");
+            throw new UncheckedIOException("cannot append metrics of step " + m.step() + " to " + file + ": "
+                    + described.getMessage(), described);
         }
     }
 

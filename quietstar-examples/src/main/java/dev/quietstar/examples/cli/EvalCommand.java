@@ -15,6 +15,7 @@ import dev.quietstar.core.eval.EvalSummary;
 import dev.quietstar.core.eval.SettingResult;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
+import dev.quietstar.core.io.DiskFull;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -156,9 +157,6 @@ public final class EvalCommand implements Callable<Integer> {
         List<EvalRow> rows = results.stream().map(SettingResult::toEvalRow).toList();
         EvalSummary summary = new EvalSummary(dataset, rows);
         String markdown = summary.toMarkdown() + "\n" + detailsTable(results);
-        Files.createDirectories(output);
-        summary.writeJson(output.resolve("summary.json"));
-        Files.writeString(output.resolve("summary.md"), markdown, StandardCharsets.UTF_8);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("dataset", dataset);
         details.put("model", model.folder().toAbsolutePath().toString());
@@ -167,8 +165,16 @@ public final class EvalCommand implements Callable<Integer> {
         details.put("seed", seed);
         details.put("wallSeconds", seconds);
         details.put("settings", results);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(output.resolve("details.json").toFile(), details);
+        try {
+            Files.createDirectories(output);
+            summary.writeJson(output.resolve("summary.json"));
+            Files.writeString(output.resolve("summary.md"), markdown, StandardCharsets.UTF_8);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValue(output.resolve("details.json").toFile(), details);
+        } catch (IOException e) {
+            throw DiskFull.describe(e, output, "summary.json there is whole (old or new), summary.md and "
+                    + "details.json may be incomplete");
+        }
         out.print(markdown);
         out.println();
         out.println("wrote " + output.resolve("summary.json") + ", summary.md and details.json ("

@@ -4,6 +4,7 @@ import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.spi.BackendProvider;
 import dev.quietstar.api.spi.Capability;
 import dev.quietstar.core.backend.Backends;
+import dev.quietstar.core.io.DiskFull;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -56,7 +57,11 @@ public final class ProbeCommand implements Callable<Integer> {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(output, json + System.lineSeparator());
+            try {
+                Files.writeString(output, json + System.lineSeparator());
+            } catch (IOException e) {
+                throw DiskFull.describe(e, output, "the file there is incomplete, delete it");
+            }
         } else {
             PrintWriter out = spec.commandLine().getOut();
             out.println(json);
