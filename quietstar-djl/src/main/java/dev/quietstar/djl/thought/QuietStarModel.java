@@ -62,6 +62,7 @@ public final class QuietStarModel implements AutoCloseable {
     private final QuietStarConfig config;
     private final NDManager manager;
     private volatile ThinkingGate thinkingGate;
+    private volatile Path origin;
 
     /**
      * What {@code quietstar.json} holds.
@@ -195,6 +196,7 @@ public final class QuietStarModel implements AutoCloseable {
             MetaTokens mt = MetaTokens.restore(m, start, end, meta.startTokenId(), meta.endTokenId(),
                     meta.config().metaTokenScale());
             QuietStarModel model = new QuietStarModel(decoder, mt, head, tok, meta.config(), m);
+            model.origin = folder;
             model.checkFinite();
             Optional<ThinkingGate> gate = ThinkingGate.read(folder);
             if (gate.isPresent()) {
@@ -393,6 +395,26 @@ public final class QuietStarModel implements AutoCloseable {
             gate.checkHiddenSize(decoder.config().hiddenSize());
         }
         this.thinkingGate = gate;
+    }
+
+    /**
+     * The folder or file the weights were read from, named in errors about what the model computes (a model whose
+     * outputs turn NaN points at its files).
+     *
+     * @return the folder or file, empty for a model built in memory
+     */
+    public Optional<Path> origin() {
+        return Optional.ofNullable(origin);
+    }
+
+    /**
+     * Records the folder or file the weights were read from ({@link #load} records the checkpoint folder itself;
+     * importers of other formats call this).
+     *
+     * @param source the folder or file
+     */
+    public void setOrigin(Path source) {
+        this.origin = Objects.requireNonNull(source, "source");
     }
 
     /**

@@ -165,7 +165,10 @@ public final class DjlTrainerFactory {
         if (source instanceof ModelSource.HuggingFace hf) {
             CausalDecoder decoder = HuggingFaceModels.load(hf.folder(), device);
             try {
-                return QuietStarModel.create(decoder, HfTextTokenizer.load(hf.folder(), Map.of()), config, seed);
+                QuietStarModel model = QuietStarModel.create(decoder, HfTextTokenizer.load(hf.folder(), Map.of()),
+                        config, seed);
+                model.setOrigin(hf.folder());
+                return model;
             } catch (RuntimeException e) {
                 decoder.close();
                 throw e;
@@ -174,8 +177,10 @@ public final class DjlTrainerFactory {
         if (source instanceof ModelSource.Llama2c l2c) {
             CausalDecoder decoder = Llama2cImport.loadDecoder(l2c.weights(), device);
             try {
-                return QuietStarModel.create(decoder,
+                QuietStarModel model = QuietStarModel.create(decoder,
                         Llama2cImport.loadTokenizer(l2c.tokenizer(), decoder.config().vocabSize()), config, seed);
+                model.setOrigin(l2c.weights());
+                return model;
             } catch (RuntimeException e) {
                 decoder.close();
                 throw e;
