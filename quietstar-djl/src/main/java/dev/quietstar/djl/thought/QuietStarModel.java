@@ -170,10 +170,20 @@ public final class QuietStarModel implements AutoCloseable {
             throw new IllegalArgumentException("quietstar.json in " + folder + " says the meta-tokens were never "
                     + "initialised; the checkpoint is incomplete");
         }
-        TextTokenizer tok = loadTokenizer(folder, meta);
         var decoderConfig = HuggingFaceModels.readConfig(folder);
         dev.quietstar.core.checkpoint.CheckpointInfo.checkMetaTokenIds(meta.startTokenId(), meta.endTokenId(),
                 decoderConfig.vocabSize(), folder);
+        TextTokenizer tok = loadTokenizer(folder, meta);
+        try {
+            dev.quietstar.core.checkpoint.CheckpointInfo.checkTokenizerFits(tok.vocabSize(),
+                    folder.resolve("tokenizer.json").toString(), decoderConfig.vocabSize(),
+                    folder.resolve("config.json"));
+        } catch (IllegalArgumentException e) {
+            if (tok instanceof HfTextTokenizer hf) {
+                hf.close();
+            }
+            throw e;
+        }
         CausalDecoder decoder = null;
         try (NDManager tmp = NDManager.newBaseManager(device)) {
             Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);

@@ -5,6 +5,7 @@ import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.checkpoint.CheckpointInfo;
 import dev.quietstar.core.infer.DecoderStep;
 import dev.quietstar.core.infer.FiniteDecoderStep;
 import dev.quietstar.core.infer.InferenceComponents;
@@ -127,10 +128,9 @@ public final class OnnxReasoner implements SteppedReasoner {
         ExportedModel model = ExportedModel.open(folder, settings);
         try {
             TextTokenizer tok = tokenizer != null ? tokenizer : model.engineNeutralTokenizer();
-            if (tok.vocabSize() > model.spec().vocabSize()) {
-                throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids, the model in "
-                        + folder + " a vocabulary of " + model.spec().vocabSize());
-            }
+            CheckpointInfo.checkTokenizerFits(tok.vocabSize(), tokenizer != null ? "given to open "
+                    + folder : folder.resolve("tokenizer.json").toString(), model.spec().vocabSize(),
+                    folder.resolve("config.json"));
             return new OnnxReasoner(model, tok, components, origin != null ? origin : folder.toString());
         } catch (RuntimeException e) {
             model.close();
