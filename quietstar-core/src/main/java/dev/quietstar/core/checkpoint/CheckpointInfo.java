@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TokenizerLoader;
 import dev.quietstar.core.text.TextTokenizer;
@@ -53,10 +54,8 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
      */
     public static CheckpointInfo read(Path folder) {
         Path file = folder.resolve("quietstar.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("folder " + folder
-                    + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
-        }
+        BoundedFiles.requireFileIn(file, "folder " + folder
+                + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
         try {
             JsonNode n = JSON.readTree(file.toFile());
             int version = required(n, "format_version", file).asInt();
@@ -106,6 +105,29 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
         }
     }
 
+    /**
+     * Checks that a model has an embedding row for every id its tokenizer can produce. A tokenizer with more ids
+     * than the model's {@code vocab_size} (a {@code tokenizer.json} from a larger model next to a smaller model's
+     * {@code config.json} and weights) would feed ids past the embedding table, and the meta-tokens a backend appends
+     * after the model's vocabulary would share ids with ordinary tokens. Every backend calls this when it loads a
+     * model.
+     *
+     * @param tokenizerIds ids the tokenizer can produce (its highest id plus one, appended tokens included)
+     * @param tokenizer the tokenizer's file, or a description of a tokenizer given in code
+     * @param vocabSize the model's vocabulary size
+     * @param configFile the {@code config.json} that gives the vocabulary size
+     * @throws IllegalArgumentException naming both numbers, both files and the fix
+     */
+    public static void checkTokenizerFits(int tokenizerIds, String tokenizer, int vocabSize, Path configFile) {
+        if (tokenizerIds > vocabSize) {
+            throw new IllegalArgumentException("the tokenizer " + tokenizer + " produces ids 0.." + (tokenizerIds
+                    - 1) + " (" + tokenizerIds + " ids) but " + configFile + " gives the model a vocabulary of "
+                    + vocabSize + " (vocab_size), so ids " + vocabSize + ".." + (tokenizerIds - 1) + " have no "
+                    + "embedding row; use the tokenizer the model was trained with, or a config.json and weights with "
+                    + "a vocab_size of at least " + tokenizerIds);
+        }
+    }
+
     private static JsonNode required(JsonNode n, String field, Path file) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {
@@ -125,9 +147,7 @@ public record CheckpointInfo(int formatVersion, QuietStarConfig config, int star
      */
     public TextTokenizer engineNeutralTokenizer(Path folder) {
         Path file = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("folder " + folder + " has no tokenizer.json");
-        }
+        BoundedFiles.requireFileIn(file, "folder " + folder + " has no tokenizer.json");
         if (!BYTE_LEVEL.equals(tokenizerType)) {
             return TokenizerLoader.find(tokenizerType).orElseThrow(() -> new IllegalArgumentException(
                     "quietstar.json in " + folder + ": tokenizer_type '" + tokenizerType + "' needs the HuggingFace "

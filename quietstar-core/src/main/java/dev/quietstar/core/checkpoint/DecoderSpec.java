@@ -300,9 +300,7 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      */
     public static DecoderSpec read(Path folder) {
         Path file = folder.resolve("config.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model folder " + folder + " has no config.json");
-        }
+        BoundedFiles.requireFileIn(file, "model folder " + folder + " has no config.json");
         JsonNode node;
         try {
             node = JSON.readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES, "config.json"));

@@ -115,6 +115,7 @@ public final class SafetensorsReader {
      * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
      */
     public static void forEachStored(Path file, BufferAllocator allocator, BiConsumer<String, StoredTensor> consumer) {
+        BoundedFiles.requireRegularFile(file, "safetensors file", "a model's weights are a regular .safetensors file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             SafetensorsHeader header = SafetensorsHeader.read(ch, file.toString());
             long dataStart = ch.size() - header.dataBytes();
@@ -157,6 +158,7 @@ public final class SafetensorsReader {
      * @throws IllegalArgumentException naming the file, the problem and, for missing bytes, the tensor
      */
     public static SafetensorsHeader validate(Path file) {
+        BoundedFiles.requireRegularFile(file, "safetensors file", "a model's weights are a regular .safetensors file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return SafetensorsHeader.read(ch, file.toString());
         } catch (NoSuchFileException e) {
@@ -179,7 +181,8 @@ public final class SafetensorsReader {
         Path index = folder.resolve("model.safetensors.index.json");
         List<Path> files = new ArrayList<>();
         try {
-            if (Files.isRegularFile(single)) {
+            if (Files.exists(single)) {
+                BoundedFiles.requireRegularFile(single, "weights file", "replace it with the model's weights");
                 files.add(single);
             } else if (Files.isRegularFile(index)) {
                 files.addAll(shardsOf(folder, BoundedFiles.readUtf8(index, BoundedFiles.MAX_METADATA_BYTES,

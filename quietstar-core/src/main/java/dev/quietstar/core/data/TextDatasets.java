@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.Dataset;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,9 +41,10 @@ public final class TextDatasets {
      *     documents
      */
     public static Dataset fromFile(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new DatasetException("dataset file " + file + " does not exist or is not a regular file; "
-                    + "pass the path of a .txt or .jsonl file");
+        String notFile = BoundedFiles.notARegularFile(file);
+        if (notFile != null) {
+            throw new DatasetException("dataset file " + file + " " + notFile + "; pass the path of a .txt or .jsonl "
+                    + "file");
         }
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         List<String> lines;

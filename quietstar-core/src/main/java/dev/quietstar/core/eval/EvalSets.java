@@ -3,6 +3,7 @@ package dev.quietstar.core.eval;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,8 +57,10 @@ public final class EvalSets {
      * @throws EvalSetException when a line is malformed, naming the file and the line
      */
     public static List<EvalExample> load(Path jsonl) throws IOException {
-        if (!Files.isRegularFile(jsonl)) {
-            throw new EvalSetException(jsonl.toString(), 0, "no such file; expected a JSON Lines evaluation set");
+        String notFile = BoundedFiles.notARegularFile(jsonl);
+        if (notFile != null) {
+            throw new EvalSetException(jsonl.toString(), 0, (BoundedFiles.MISSING.equals(notFile) ? "no such file"
+                    : notFile) + "; expected a JSON Lines evaluation set");
         }
         List<String> lines = Files.readAllLines(jsonl, StandardCharsets.UTF_8);
         return parse(lines, jsonl.toString());

@@ -277,7 +277,7 @@ public final class ThinkingGate {
      */
     public static Optional<ThinkingGate> read(Path folder) {
         Path file = folder.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
+        if (BoundedFiles.MISSING.equals(BoundedFiles.notARegularFile(file))) {
             return Optional.empty();
         }
         Stored s;

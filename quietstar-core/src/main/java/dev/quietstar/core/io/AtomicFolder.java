@@ -1,6 +1,7 @@
 package dev.quietstar.core.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * (an atomic move where the file system supports one), and the old folder is deleted. If the writer fails, its
  * folder is deleted and the target is left untouched. A crash between the two renames leaves the previous content
  * in the {@code .old-} folder, from which it can be restored by hand. A temporary folder that a killed writer left
- * behind is hidden (its name starts with a dot) and is removed by the next write of the same target.
+ * behind is hidden (its name starts with a dot) and is removed by the next write of the same target. A write that
+ * fails because the disk is full says so, naming the target and that its previous content is intact
+ * ({@link DiskFull}).
  */
 public final class AtomicFolder {
 
@@ -66,11 +69,27 @@ public final class AtomicFolder {
         Files.createDirectories(parent);
         String name = absolute.getFileName().toString();
         deleteStaleTemporaries(parent, name);
-        Path temp = Files.createDirectory(parent.resolve("." + name + ".tmp-" + randomSuffix()));
+        String left = Files.exists(absolute) ? "the previous content of " + target + " is intact"
+                : "nothing was left at " + target;
+        Path temp;
+        try {
+            temp = Files.createDirectory(parent.resolve("." + name + ".tmp-" + randomSuffix()));
+        } catch (IOException e) {
+            throw DiskFull.describe(e, target, left);
+        }
         try {
             writer.writeTo(temp);
             forceAll(temp);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw DiskFull.describe(e, target, left);
+        } catch (UncheckedIOException e) {
+            deleteQuietly(temp);
+            if (DiskFull.isDiskFull(e)) {
+                throw DiskFull.describe(e.getCause(), target, left);
+            }
+            throw e;
+        } catch (RuntimeException | Error e) {
             deleteQuietly(temp);
             throw e;
         }

@@ -76,6 +76,7 @@ public final class Llama2cCheckpoint {
      *     size)
      */
     public static Llama2cHeader readHeader(Path file) {
+        BoundedFiles.requireRegularFile(file, "llama2.c weight file", "pass the model's .bin file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return header(file, ch);
         } catch (NoSuchFileException e) {
@@ -94,6 +95,7 @@ public final class Llama2cCheckpoint {
      *     size)
      */
     public static Llama2cCheckpoint read(Path file) {
+        BoundedFiles.requireRegularFile(file, "llama2.c weight file", "pass the model's .bin file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Llama2cHeader h = header(file, ch);
             long tensorLimit = Integer.MAX_VALUE - 8L;

@@ -3,6 +3,7 @@ package dev.quietstar.core.llama2c;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -68,6 +69,7 @@ public final class Llama2cVocabulary {
             throw new IllegalArgumentException("a llama2.c vocabulary needs at least " + (FIRST_BYTE_ID + 256)
                     + " tokens (<unk>, BOS, EOS and 256 byte tokens), the model has " + vocabSize);
         }
+        BoundedFiles.requireRegularFile(file, "llama2.c tokenizer file", "pass the model's tokenizer.bin");
         byte[] bytes;
         try {
             long size = Files.size(file);

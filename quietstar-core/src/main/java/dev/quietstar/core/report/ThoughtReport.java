@@ -2,6 +2,7 @@ package dev.quietstar.core.report;
 
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TextScore;
+import dev.quietstar.core.io.DiskFull;
 import dev.quietstar.core.io.OutputFile;
 import dev.quietstar.core.io.OutputKind;
 import java.io.IOException;
@@ -214,7 +215,11 @@ public final class ThoughtReport {
      * @throws IllegalStateException when another writer is writing the file
      */
     public void writeTo(Path file, boolean replaceExisting) throws IOException {
-        OutputFile.builder(file, KIND).replaceExisting(replaceExisting).build().write(toHtml());
+        try {
+            OutputFile.builder(file, KIND).replaceExisting(replaceExisting).build().write(toHtml());
+        } catch (IOException e) {
+            throw DiskFull.describe(e, file, "an earlier file there is left as it was");
+        }
     }
 
     /**

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TrainingListener;
+import dev.quietstar.core.io.BoundedFiles;
+import dev.quietstar.core.io.DiskFull;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,7 +70,9 @@ public final class MetricsJsonlWriter implements TrainingListener, AutoCloseable
             out.newLine();
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append metrics of step " + m.step() + " to " + file, e);
+            IOException described = DiskFull.describe(e, file, "the lines of earlier steps are intact");
+            throw new UncheckedIOException("cannot append metrics of step " + m.step() + " to " + file + ": "
+                    + described.getMessage(), described);
         }
     }
 
@@ -151,8 +155,13 @@ public final class MetricsJsonlWriter implements TrainingListener, AutoCloseable
      * @throws IOException when the file cannot be read or replaced
      */
     public static int truncateAfter(Path file, int lastStep) throws IOException {
-        if (!Files.exists(file)) {
+        String notFile = BoundedFiles.notARegularFile(file);
+        if (BoundedFiles.MISSING.equals(notFile)) {
             return 0;
+        }
+        if (notFile != null) {
+            throw new IOException("metrics file " + file + " " + notFile + "; remove it, or write the run to "
+                    + "another folder");
         }
         String text = Files.readString(file, StandardCharsets.UTF_8);
         StringBuilder kept = new StringBuilder();

@@ -14,6 +14,7 @@ import dev.quietstar.core.gate.GateTrainer;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
 import dev.quietstar.core.io.BoundedFiles;
+import dev.quietstar.core.io.DiskFull;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -147,7 +148,7 @@ public final class TrainingLoop implements Trainer {
      */
     public static TrainingState readState(Path checkpoint) {
         Path file = checkpoint.resolve(STATE_DIR).resolve(STATE_FILE);
-        if (!Files.isRegularFile(file)) {
+        if (BoundedFiles.MISSING.equals(BoundedFiles.notARegularFile(file))) {
             return null;
         }
         try {
@@ -272,7 +273,8 @@ public final class TrainingLoop implements Trainer {
                 LOG.info("dropped {} line(s) after step {} from {}", dropped, completed, metricsFile);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the metrics file under " + outputDir, e);
+            throw new UncheckedIOException("cannot read the metrics file under " + outputDir + ": " + e.getMessage(),
+                    e);
         }
         try (MetricsJsonlWriter jsonl = new MetricsJsonlWriter(metricsFile)) {
             while (completed < c.training().steps()) {
@@ -291,7 +293,14 @@ public final class TrainingLoop implements Trainer {
                 checkpoint(sampler.position());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write training output under " + outputDir, e);
+            throw new UncheckedIOException("cannot write training output under " + outputDir + ": " + e.getMessage()
+                    + (lastCheckpoint == null ? "" : "; the last complete checkpoint is " + lastCheckpoint), e);
+        } catch (UncheckedIOException e) {
+            if (lastCheckpoint == null || !DiskFull.isDiskFull(e)) {
+                throw e;
+            }
+            throw new UncheckedIOException(e.getMessage() + "; the last complete checkpoint is " + lastCheckpoint,
+                    e.getCause());
         }
         return new TrainingReport(metrics, lastCheckpoint, (System.nanoTime() - start) / 1e9);
     }

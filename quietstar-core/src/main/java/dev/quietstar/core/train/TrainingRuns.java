@@ -138,9 +138,7 @@ public final class TrainingRuns {
                     + "preset in a top-level 'preset' field)");
         }
         if (configFile != null) {
-            if (!Files.isRegularFile(configFile)) {
-                throw new IllegalArgumentException("config file " + configFile + " does not exist");
-            }
+            BoundedFiles.requireRegularFile(configFile, "config file", "pass a YAML or JSON configuration file");
             return ConfigLoader.load(configFile, overrides);
         }
         if (preset != null) {
@@ -161,9 +159,7 @@ public final class TrainingRuns {
      */
     public static QuietStarConfig checkpointConfig(Path checkpoint) {
         Path file = checkpoint.resolve("quietstar.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(checkpoint + " is not a checkpoint: it has no quietstar.json");
-        }
+        BoundedFiles.requireFileIn(file, checkpoint + " is not a checkpoint: it has no quietstar.json");
         try {
             JsonNode node = new ObjectMapper().readTree(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
                     "quietstar.json")).get("config");
@@ -260,10 +256,7 @@ public final class TrainingRuns {
      * @throws IllegalArgumentException when the file does not exist
      */
     public static Dataset dataset(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("data file " + file + " does not exist (training data is a .txt or "
-                    + ".jsonl file)");
-        }
+        BoundedFiles.requireRegularFile(file, "data file", "training data is a .txt or .jsonl file");
         return TextDatasets.fromFile(file);
     }
 

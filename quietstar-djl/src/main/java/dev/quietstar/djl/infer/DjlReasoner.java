@@ -12,6 +12,7 @@ import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.infer.FiniteDecoderStep;
 import dev.quietstar.core.infer.InferenceComponents;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
@@ -204,7 +205,8 @@ public final class DjlReasoner implements SteppedReasoner {
                 samplers = thinking -> adapted;
             }
             // The loop reads the model's gate at call time: a trainer updates it after every step.
-            results = loop().run(step, prompts, options, onToken, observer, samplers);
+            results = loop().run(FiniteDecoderStep.wrap(step, origin()), prompts, options, onToken, observer,
+                    samplers);
         } finally {
             exit();
         }
@@ -245,7 +247,7 @@ public final class DjlReasoner implements SteppedReasoner {
     public TextScore score(String text, ThoughtSampling sampling, long seed) {
         Objects.requireNonNull(sampling, "sampling");
         if (components.thoughtSampler() != null) {
-            return score(text, adapt(components.thoughtSampler()));
+            return score(text, adapt(components.thoughtSampler(), origin()));
         }
         return score(text, sampling == ThoughtSampling.GREEDY ? ThoughtSamplers.greedy()
                 : ThoughtSamplers.categorical(model.config().thoughtTemperature(), new SplittableRandom(seed)));
@@ -305,6 +307,8 @@ public final class DjlReasoner implements SteppedReasoner {
             NDArray after = rollout.talkHidden().get(0).get(upTo);
             NDArray targets = idArray.get(":, 1:").expandDims(-1);
             float[] baseLogp = decoder.logits(base).logSoftmax(-1).gather(targets, 2).toFloatArray();
+            FiniteDecoderStep.requireFinite(baseLogp, "log-probabilities of the text's tokens without thinking",
+                    origin());
             NDArray w;
             NDArray mixed;
             if (components.mixingHead() != null) {
@@ -317,6 +321,9 @@ public final class DjlReasoner implements SteppedReasoner {
             }
             float[] thinkLogp = decoder.logits(mixed).logSoftmax(-1).gather(targets, 2).toFloatArray();
             float[] weights = w.toFloatArray();
+            FiniteDecoderStep.requireFinite(weights, "mixing weights", origin());
+            FiniteDecoderStep.requireFinite(thinkLogp, "log-probabilities of the text's tokens with thinking",
+                    origin());
             long[] thoughtIds = rollout.thoughtIds().toLongArray();
             List<Integer> tokenIds = new ArrayList<>();
             List<String> tokens = new ArrayList<>();
@@ -366,13 +373,18 @@ public final class DjlReasoner implements SteppedReasoner {
         return out;
     }
 
-    /** A user's plain-array thought sampler as a DJL sampler over (rows, L, V) logits. */
-    private static ThoughtSampler<NDArray> adapt(ThoughtTokenSampler sampler) {
+    /**
+     * A user's plain-array thought sampler as a DJL sampler over (rows, L, V) logits; NaN or infinite logits stop the
+     * call before they reach the user's code.
+     */
+    private static ThoughtSampler<NDArray> adapt(ThoughtTokenSampler sampler, String origin) {
         return (logits, step) -> {
             Shape s = logits.getShape();
             int vocab = Math.toIntExact(s.get(s.dimension() - 1));
             int rows = Math.toIntExact(s.size() / vocab);
-            long[] ids = sampler.sample(logits.stopGradient().toFloatArray(), rows, vocab, step);
+            float[] plain = logits.stopGradient().toFloatArray();
+            FiniteDecoderStep.requireFinite(plain, "logits of thought token " + step, origin);
+            long[] ids = sampler.sample(plain, rows, vocab, step);
             return logits.getManager().create(ids, s.slice(0, s.dimension() - 1));
         };
     }
@@ -388,7 +400,7 @@ public final class DjlReasoner implements SteppedReasoner {
         Objects.requireNonNull(task, "task");
         enter();
         try (NoGradScope ignored = NoGradScope.enter(); DjlDecoderStep step = new DjlDecoderStep(model)) {
-            return task.run(step, loop());
+            return task.run(FiniteDecoderStep.wrap(step, origin()), loop());
         } finally {
             exit();
         }
@@ -398,6 +410,11 @@ public final class DjlReasoner implements SteppedReasoner {
     @Override
     public ThoughtSampling thoughtSampling() {
         return model.config().thoughtSampling();
+    }
+
+    /** Where the model came from, for errors about what it computes. */
+    private String origin() {
+        return model.origin().map(Path::toString).orElse("the model's weights and configuration");
     }
 
     /** The loop over this model: it reads the gate at call time, since a trainer updates it after every step. */

@@ -67,9 +67,7 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
      */
     public static HfTextTokenizer load(Path path, Map<String, Integer> appended) {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("no tokenizer.json at " + file);
-        }
+        BoundedFiles.requireFileIn(file, "no tokenizer.json at " + file);
         byte[] bytes = BoundedFiles.readUtf8(file, BoundedFiles.MAX_TOKENIZER_BYTES, "tokenizer file")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return fromJson(bytes, file.toString(), appended);

@@ -1,6 +1,5 @@
 package dev.quietstar.djl.thought;
 
-import dev.quietstar.core.io.BoundedFiles;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
@@ -62,6 +62,7 @@ public final class QuietStarModel implements AutoCloseable {
     private final QuietStarConfig config;
     private final NDManager manager;
     private volatile ThinkingGate thinkingGate;
+    private volatile Path origin;
 
     /**
      * What {@code quietstar.json} holds.
@@ -151,10 +152,8 @@ public final class QuietStarModel implements AutoCloseable {
             throw new IllegalArgumentException("checkpoint folder " + folder + " does not exist");
         }
         Path metaFile = folder.resolve("quietstar.json");
-        if (!Files.isRegularFile(metaFile)) {
-            throw new IllegalArgumentException("checkpoint folder " + folder
-                    + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
-        }
+        BoundedFiles.requireFileIn(metaFile, "checkpoint folder " + folder
+                + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
         Metadata meta;
         try {
             meta = JSON.readValue(BoundedFiles.readUtf8(metaFile, BoundedFiles.MAX_METADATA_BYTES, "quietstar.json"),
@@ -170,10 +169,20 @@ public final class QuietStarModel implements AutoCloseable {
             throw new IllegalArgumentException("quietstar.json in " + folder + " says the meta-tokens were never "
                     + "initialised; the checkpoint is incomplete");
         }
-        TextTokenizer tok = loadTokenizer(folder, meta);
         var decoderConfig = HuggingFaceModels.readConfig(folder);
         dev.quietstar.core.checkpoint.CheckpointInfo.checkMetaTokenIds(meta.startTokenId(), meta.endTokenId(),
                 decoderConfig.vocabSize(), folder);
+        TextTokenizer tok = loadTokenizer(folder, meta);
+        try {
+            dev.quietstar.core.checkpoint.CheckpointInfo.checkTokenizerFits(tok.vocabSize(),
+                    folder.resolve("tokenizer.json").toString(), decoderConfig.vocabSize(),
+                    folder.resolve("config.json"));
+        } catch (IllegalArgumentException e) {
+            if (tok instanceof HfTextTokenizer hf) {
+                hf.close();
+            }
+            throw e;
+        }
         CausalDecoder decoder = null;
         try (NDManager tmp = NDManager.newBaseManager(device)) {
             Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);
@@ -196,6 +205,7 @@ public final class QuietStarModel implements AutoCloseable {
             MetaTokens mt = MetaTokens.restore(m, start, end, meta.startTokenId(), meta.endTokenId(),
                     meta.config().metaTokenScale());
             QuietStarModel model = new QuietStarModel(decoder, mt, head, tok, meta.config(), m);
+            model.origin = folder;
             model.checkFinite();
             Optional<ThinkingGate> gate = ThinkingGate.read(folder);
             if (gate.isPresent()) {
@@ -219,9 +229,7 @@ public final class QuietStarModel implements AutoCloseable {
 
     private static TextTokenizer loadTokenizer(Path folder, Metadata meta) {
         Path file = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("checkpoint folder " + folder + " has no tokenizer.json");
-        }
+        BoundedFiles.requireFileIn(file, "checkpoint folder " + folder + " has no tokenizer.json");
         if ("byte-level".equals(meta.tokenizerType())) {
             try {
                 return ByteTokenizer.fromSpecJson(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
@@ -396,6 +404,26 @@ public final class QuietStarModel implements AutoCloseable {
             gate.checkHiddenSize(decoder.config().hiddenSize());
         }
         this.thinkingGate = gate;
+    }
+
+    /**
+     * The folder or file the weights were read from, named in errors about what the model computes (a model whose
+     * outputs turn NaN points at its files).
+     *
+     * @return the folder or file, empty for a model built in memory
+     */
+    public Optional<Path> origin() {
+        return Optional.ofNullable(origin);
+    }
+
+    /**
+     * Records the folder or file the weights were read from ({@link #load} records the checkpoint folder itself;
+     * importers of other formats call this).
+     *
+     * @param source the folder or file
+     */
+    public void setOrigin(Path source) {
+        this.origin = Objects.requireNonNull(source, "source");
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.quietstar.api.TrainingListener;
 import dev.quietstar.api.TrainingReport;
 import dev.quietstar.api.TrainingSetup;
 import dev.quietstar.api.config.QuietStarConfig;
+import dev.quietstar.core.checkpoint.CheckpointInfo;
 import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.djl.DjlEngines;
 import dev.quietstar.djl.model.CausalDecoder;
@@ -163,19 +164,31 @@ public final class DjlTrainerFactory {
             return model;
         }
         if (source instanceof ModelSource.HuggingFace hf) {
-            CausalDecoder decoder = HuggingFaceModels.load(hf.folder(), device);
+            HfTextTokenizer tokenizer = HfTextTokenizer.load(hf.folder(), Map.of());
+            CausalDecoder decoder = null;
             try {
-                return QuietStarModel.create(decoder, HfTextTokenizer.load(hf.folder(), Map.of()), config, seed);
+                CheckpointInfo.checkTokenizerFits(tokenizer.vocabSize(),
+                        hf.folder().resolve("tokenizer.json").toString(),
+                        HuggingFaceModels.readConfig(hf.folder()).vocabSize(), hf.folder().resolve("config.json"));
+                decoder = HuggingFaceModels.load(hf.folder(), device);
+                QuietStarModel model = QuietStarModel.create(decoder, tokenizer, config, seed);
+                model.setOrigin(hf.folder());
+                return model;
             } catch (RuntimeException e) {
-                decoder.close();
+                tokenizer.close();
+                if (decoder != null) {
+                    decoder.close();
+                }
                 throw e;
             }
         }
         if (source instanceof ModelSource.Llama2c l2c) {
             CausalDecoder decoder = Llama2cImport.loadDecoder(l2c.weights(), device);
             try {
-                return QuietStarModel.create(decoder,
+                QuietStarModel model = QuietStarModel.create(decoder,
                         Llama2cImport.loadTokenizer(l2c.tokenizer(), decoder.config().vocabSize()), config, seed);
+                model.setOrigin(l2c.weights());
+                return model;
             } catch (RuntimeException e) {
                 decoder.close();
                 throw e;

@@ -156,9 +156,7 @@ public final class ObjectiveProbe {
      * @throws IllegalArgumentException when the file is missing or not a probe input
      */
     public static Input readInput(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("probe input file " + file + " does not exist");
-        }
+        BoundedFiles.requireRegularFile(file, "probe input file", "pass the JSON file the probe reads");
         try {
             return parseInput(BoundedFiles.readUtf8(file, MAX_INPUT_BYTES, "probe input"));
         } catch (IllegalArgumentException e) {

@@ -12,6 +12,7 @@ import dev.quietstar.core.eval.EvalExample;
 import dev.quietstar.core.eval.EvalSets;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkingPolicies;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.io.OutputFolder;
 import dev.quietstar.examples.adaptive.AdaptiveCurve;
 import dev.quietstar.examples.adaptive.AdaptiveCurveRunner;
@@ -104,9 +105,7 @@ public final class AdaptiveCurveCommand implements Callable<Integer> {
                 chosen[i] = ThinkingPolicies.adaptiveThreshold("adaptive:" + thresholds.get(i).trim());
             }
         }
-        if (!Files.isRegularFile(data)) {
-            throw new IllegalArgumentException("--data " + data + " is not a file");
-        }
+        BoundedFiles.requireRegularFile(data, "--data", "pass a JSON Lines question set or a text file");
         boolean texts = isTextFile(data);
         try (OutputFolder.Claim claim = OutputFolder.builder(output, AdaptiveCurve.KIND).replaceExisting(replace)
                 .input("--checkpoint", checkpoint).input("--data file", data).build().claim()) {

@@ -1,5 +1,6 @@
 package dev.quietstar.examples.cli;
 
+import dev.quietstar.core.io.DiskFull;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -56,6 +57,10 @@ public final class QuietStarCommand implements Runnable {
                 || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException;
         String message = ex.getMessage();
         if (boundary && message != null && !message.isBlank()) {
+            if (DiskFull.isDiskFull(ex) && !message.contains("the disk is full")) {
+                // A wrapper's message ("cannot write training output under out") would hide why the write failed.
+                return message + " (the disk is full: free space, or write elsewhere, and run again)";
+            }
             return message;
         }
         return "internal error (" + ex.getClass().getSimpleName() + (message == null ? "" : ": " + message)

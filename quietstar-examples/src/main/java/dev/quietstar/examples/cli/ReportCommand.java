@@ -90,9 +90,8 @@ public final class ReportCommand implements Callable<Integer> {
         }
         // A text to score fits the model's context: a bounded read refuses /dev/zero, FIFOs and huge files up front.
         String scored = text != null ? text : BoundedFiles.readUtf8(textFile, MAX_TEXT_BYTES, "--text-file");
-        if (metrics != null && !Files.isRegularFile(metrics)) {
-            throw new IllegalArgumentException("--metrics " + metrics + " is not a file; pass the metrics.jsonl "
-                    + "of a training run");
+        if (metrics != null) {
+            BoundedFiles.requireRegularFile(metrics, "--metrics", "pass the metrics.jsonl of a training run");
         }
         List<StepMetrics> steps = metrics == null ? List.of() : MetricsJsonlWriter.read(metrics);
         try (OutputFile.Claim claim = OutputFile.builder(output, ThoughtReport.KIND).replaceExisting(replace)

@@ -73,7 +73,7 @@ class ReportCommandTest {
         assertThat(none.err()).contains("--text");
         CliRun badMetrics = CliRun.of("report", "--model", checkpoint.toString(), "--text", "Hi", "--metrics",
                 dir.resolve("none.jsonl").toString(), "--output", html.toString());
-        assertThat(badMetrics.err()).contains("--metrics").contains("not a file");
+        assertThat(badMetrics.err()).contains("--metrics").contains("does not exist");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.quietstar.core.checkpoint.DecoderSpec;
 import dev.quietstar.core.checkpoint.FloatTensor;
 import dev.quietstar.core.checkpoint.SafetensorsReader;
 import dev.quietstar.core.gate.ThinkingGate;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.io.OutputFolder;
 import dev.quietstar.core.io.OutputKind;
 import java.io.IOException;
@@ -182,9 +183,8 @@ public final class OnnxExporter {
     private Result export(OutputFolder.Claim claim) throws IOException {
         DecoderSpec spec = DecoderSpec.read(checkpoint);
         CheckpointInfo info = CheckpointInfo.read(checkpoint);
-        if (!Files.isRegularFile(checkpoint.resolve("tokenizer.json"))) {
-            throw new IllegalArgumentException("checkpoint folder " + checkpoint + " has no tokenizer.json");
-        }
+        BoundedFiles.requireFileIn(checkpoint.resolve("tokenizer.json"), "checkpoint folder " + checkpoint
+                + " has no tokenizer.json");
         CheckpointInfo.checkMetaTokenIds(info.startTokenId(), info.endTokenId(), spec.vocabSize(), checkpoint);
         Weights w = new Weights(SafetensorsReader.readFolder(checkpoint), spec.llama() ? "model." : "transformer.");
         GraphBuilder decoder = new DecoderGraph(spec, info, w).build();

@@ -7,14 +7,12 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
 import dev.quietstar.core.checkpoint.CheckpointInfo;
 import dev.quietstar.core.checkpoint.DecoderSpec;
+import dev.quietstar.core.io.BoundedFiles;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.onnx.export.OnnxLayout;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,7 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An exported folder loaded into ONNX Runtime sessions and checked against the layout of {@link OnnxLayout}: the
- * opset, every input and output name, element type, rank and fixed dimension, against {@code config.json}.
+ * opset, every input and output name, element type, rank and fixed dimension, against {@code config.json}; and
+ * every float initializer finite (see {@code OnnxModelFiles}). A folder whose path ONNX Runtime's binding cannot
+ * hand to native code (a character outside the Basic Multilingual Plane) is loaded from the files' bytes, or through
+ * a temporary link when the weights are in an external data file.
  *
  * <p>Thread safety: the sessions serve concurrent runs; {@link #close()} must not overlap with them.
  */
@@ -97,8 +98,8 @@ public final class ExportedModel implements AutoCloseable {
      * @param folder the folder written by {@link dev.quietstar.onnx.export.OnnxExporter}
      * @param settings session settings
      * @return the loaded model
-     * @throws IllegalArgumentException naming the missing file, the wrong opset, or the input or output that does
-     *     not match the layout
+     * @throws IllegalArgumentException naming the missing file, the wrong opset, a float initializer that holds NaN
+     *     or infinity (with its file), or the input or output that does not match the layout
      */
     public static ExportedModel open(Path folder, OnnxRuntimeSettings settings) {
         if (!Files.isDirectory(folder)) {
@@ -107,23 +108,42 @@ public final class ExportedModel implements AutoCloseable {
         Path decoderFile = folder.resolve(OnnxLayout.DECODER_FILE);
         Path headFile = folder.resolve(OnnxLayout.MIXING_HEAD_FILE);
         for (Path f : new Path[] {decoderFile, headFile}) {
-            if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("ONNX model folder " + folder + " has no " + f.getFileName()
-                        + "; export a checkpoint with: quietstar export-onnx --model CKPT --output " + folder);
-            }
+            BoundedFiles.requireFileIn(f, "ONNX model folder " + folder + " has no " + f.getFileName()
+                    + "; export a checkpoint with: quietstar export-onnx --model CKPT --output " + folder);
         }
         DecoderSpec spec = DecoderSpec.read(folder);
         CheckpointInfo info = CheckpointInfo.read(folder);
         CheckpointInfo.checkMetaTokenIds(info.startTokenId(), info.endTokenId(), spec.vocabSize(), folder);
-        checkOpset(decoderFile);
-        checkOpset(headFile);
+        // A path ONNX Runtime's binding cannot pass to native code is loaded from bytes, or through a link.
+        boolean nativeSafe = OnnxModelFiles.nativeSafe(folder);
+        byte[] decoderBytes = nativeSafe ? null : readModel(decoderFile);
+        byte[] headBytes = nativeSafe ? null : readModel(headFile);
+        OnnxModelFiles.Scan decoderScan = decoderBytes == null ? OnnxModelFiles.scan(decoderFile)
+                : OnnxModelFiles.scan(decoderFile, decoderBytes);
+        OnnxModelFiles.Scan headScan = headBytes == null ? OnnxModelFiles.scan(headFile)
+                : OnnxModelFiles.scan(headFile, headBytes);
+        checkOpset(decoderFile, decoderScan.opset());
+        checkOpset(headFile, headScan.opset());
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession d = null;
         OrtSession h = null;
+        Path link = null;
         try {
             String[] provider = new String[1];
-            d = env.createSession(decoderFile.toString(), options(settings, provider));
-            h = env.createSession(headFile.toString(), options(settings, new String[1]));
+            if (nativeSafe) {
+                d = env.createSession(decoderFile.toString(), options(settings, provider));
+                h = env.createSession(headFile.toString(), options(settings, new String[1]));
+            } else if (decoderScan.externalData() || headScan.externalData()) {
+                // External weights are found next to the model's path, so bytes alone cannot carry them.
+                link = nativeSafeLink(folder);
+                d = env.createSession(link.resolve(OnnxLayout.DECODER_FILE).toString(),
+                        options(settings, provider));
+                h = env.createSession(link.resolve(OnnxLayout.MIXING_HEAD_FILE).toString(),
+                        options(settings, new String[1]));
+            } else {
+                d = env.createSession(decoderBytes, options(settings, provider));
+                h = env.createSession(headBytes, options(settings, new String[1]));
+            }
             checkDecoder(decoderFile, d, spec);
             checkHead(headFile, h, spec);
             checkSameExport(folder, d, h, spec);
@@ -137,6 +157,51 @@ public final class ExportedModel implements AutoCloseable {
             closeQuietly(d);
             closeQuietly(h);
             throw e;
+        } finally {
+            deleteLink(link);
+        }
+    }
+
+    /** Reads a model file whose path cannot be handed to ONNX Runtime; its size is bounded by protobuf's 2 GiB. */
+    private static byte[] readModel(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read ONNX model " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A symbolic link to the folder under the temporary folder, whose path ONNX Runtime can be handed: the sessions
+     * read the model and its external data through it while they are created.
+     */
+    private static Path nativeSafeLink(Path folder) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("quietstar-onnx-");
+            if (!OnnxModelFiles.nativeSafe(dir)) {
+                throw new IOException("the temporary folder " + dir + " has such characters too");
+            }
+            return Files.createSymbolicLink(dir.resolve("export"), folder.toAbsolutePath());
+        } catch (IOException | UnsupportedOperationException e) {
+            deleteLink(dir == null ? null : dir.resolve("export"));
+            throw new IllegalArgumentException("ONNX model folder " + folder + " has a character outside the Basic "
+                    + "Multilingual Plane (an emoji, say) in its path, which ONNX Runtime cannot open, and its "
+                    + "weights are in an external data file, so they cannot be loaded from memory; a link to it "
+                    + "could not be made (" + e.getMessage() + "): move or rename the folder", e);
+        }
+    }
+
+    /** Deletes a link made by {@link #nativeSafeLink} and its temporary folder. */
+    private static void deleteLink(Path link) {
+        if (link == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(link.getParent());
+        } catch (IOException e) {
+            LOG.warn("could not delete the temporary link {}: {}", link, e.getMessage());
         }
     }
 
@@ -158,38 +223,7 @@ public final class ExportedModel implements AutoCloseable {
         return o;
     }
 
-    /** Reads only the opset imports of a model file (field 8 of ModelProto), skipping the graph. */
-    private static void checkOpset(Path file) {
-        long opset = -1;
-        try (InputStream in = Files.newInputStream(file)) {
-            CodedInputStream c = CodedInputStream.newInstance(in);
-            c.setSizeLimit(Integer.MAX_VALUE);
-            int tag;
-            while ((tag = c.readTag()) != 0) {
-                if (WireFormat.getTagFieldNumber(tag) == 8
-                        && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    int limit = c.pushLimit(c.readRawVarint32());
-                    String domain = "";
-                    long version = -1;
-                    int t;
-                    while ((t = c.readTag()) != 0) {
-                        switch (WireFormat.getTagFieldNumber(t)) {
-                            case 1 -> domain = c.readString();
-                            case 2 -> version = c.readInt64();
-                            default -> c.skipField(t);
-                        }
-                    }
-                    c.popLimit(limit);
-                    if (domain.isEmpty() || "ai.onnx".equals(domain)) {
-                        opset = version;
-                    }
-                } else {
-                    c.skipField(tag);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read ONNX model " + file + ": " + e.getMessage(), e);
-        }
+    private static void checkOpset(Path file, long opset) {
         if (opset < 0) {
             throw new IllegalArgumentException("ONNX model " + file + " imports no default-domain opset; it is not"
                     + " a model this backend wrote");

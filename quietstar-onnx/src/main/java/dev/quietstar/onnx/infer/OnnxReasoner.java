@@ -5,6 +5,9 @@ import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.TextScore;
 import dev.quietstar.api.TokenTrace;
 import dev.quietstar.api.config.ThoughtSampling;
+import dev.quietstar.core.checkpoint.CheckpointInfo;
+import dev.quietstar.core.infer.DecoderStep;
+import dev.quietstar.core.infer.FiniteDecoderStep;
 import dev.quietstar.core.infer.InferenceComponents;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.TextScorer;
@@ -41,15 +44,16 @@ public final class OnnxReasoner implements SteppedReasoner {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxReasoner.class);
 
     private final ExportedModel model;
-    private final OnnxDecoderStep step;
+    private final DecoderStep<OnnxDecoderStep.Cache> step;
     private final ThinkThenTalk generation;
     private boolean closed; // guarded by this
     private final List<Thread> runningThreads = new java.util.ArrayList<>(); // guarded by this
     private Path temporaryExport;
 
-    private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer, InferenceComponents components) {
+    private OnnxReasoner(ExportedModel model, TextTokenizer tokenizer, InferenceComponents components,
+            String origin) {
         this.model = model;
-        this.step = new OnnxDecoderStep(model);
+        this.step = FiniteDecoderStep.wrap(new OnnxDecoderStep(model), origin);
         var config = model.info().config();
         dev.quietstar.core.gate.ThinkingGate gate = dev.quietstar.core.gate.ThinkingGate.read(model.folder())
                 .orElse(null);
@@ -112,17 +116,22 @@ public final class OnnxReasoner implements SteppedReasoner {
      */
     public static OnnxReasoner open(Path folder, OnnxRuntimeSettings settings, TextTokenizer tokenizer,
             InferenceComponents components) {
+        return open(folder, settings, tokenizer, components, null);
+    }
+
+    /** Opens an export; {@code origin} names the model in errors about its outputs, null for the folder itself. */
+    private static OnnxReasoner open(Path folder, OnnxRuntimeSettings settings, TextTokenizer tokenizer,
+            InferenceComponents components, String origin) {
         Objects.requireNonNull(folder, "folder");
         Objects.requireNonNull(components, "components");
         Objects.requireNonNull(settings, "settings");
         ExportedModel model = ExportedModel.open(folder, settings);
         try {
             TextTokenizer tok = tokenizer != null ? tokenizer : model.engineNeutralTokenizer();
-            if (tok.vocabSize() > model.spec().vocabSize()) {
-                throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids, the model in "
-                        + folder + " a vocabulary of " + model.spec().vocabSize());
-            }
-            return new OnnxReasoner(model, tok, components);
+            CheckpointInfo.checkTokenizerFits(tok.vocabSize(), tokenizer != null ? "given to open "
+                    + folder : folder.resolve("tokenizer.json").toString(), model.spec().vocabSize(),
+                    folder.resolve("config.json"));
+            return new OnnxReasoner(model, tok, components, origin != null ? origin : folder.toString());
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -165,7 +174,7 @@ public final class OnnxReasoner implements SteppedReasoner {
             tmp = Files.createTempDirectory("quietstar-onnx-");
             Path out = dev.quietstar.onnx.export.OnnxExporter.builder().setCheckpoint(checkpoint)
                     .setOutput(tmp.resolve("export")).build().export().folder();
-            OnnxReasoner r = open(out, settings, null, components);
+            OnnxReasoner r = open(out, settings, null, components, checkpoint.toString());
             r.temporaryExport = tmp;
             return r;
         } catch (IOException e) {
