@@ -214,7 +214,10 @@ public final class FreshJvm {
             }
             cmd.add("-DsocksProxyHost=127.0.0.1");
             cmd.add("-DsocksProxyPort=" + trap.port());
+            // Short runs on a small machine: the client compiler and the serial collector start fastest.
             cmd.add("-Xmx1g");
+            cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.add("-XX:+UseSerialGC");
             cmd.addAll(jvmOptions);
             cmd.add("-cp");
             cmd.add(classPath);

@@ -117,6 +117,8 @@ final class FreshMachine {
      */
     static void assertOfflineAndClean(FreshJvm.Result r) {
         assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.guarded()).as("the network guard ran wherever the JVM allows it\n" + r.describe())
+                .isEqualTo(FreshJvm.securityManagerSupported());
         assertThat(r.networkAttempts()).as("network attempts of a program that must run offline\n" + r.describe())
                 .isEmpty();
         List<String> unexpected = r.home().stream()

@@ -29,9 +29,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code DJL_OFFLINE}, {@code DJL_CACHE_DIR} or {@code OPT_OUT_TRACKING}, and {@code user.home} is a folder inside
  * {@code target/}, so only the library's own defaults can keep it offline and out of {@code ~/.djl.ai}.
  *
- * <p>Checked to fail without the fix: with {@code DjlEngines}' offline setting disabled, every DJL case fails with
- * the guard's record of {@code connect 169.254.169.254:80} and a {@code ~/.djl.ai} folder in the home
- * (docs/reliability.md, "Fresh machine").
+ * <p>Checked to fail without the fix: with {@code DjlEngines}' offline setting disabled, the six cases that load DJL
+ * fail, each with the guard's record of DJL's request to {@code http://169.254.169.254/latest/api/token}; with only
+ * {@code Llama2cImport}'s {@code configure()} call removed, its case fails (docs/reliability.md, "Fresh machine").
  */
 class OfflineEntryPointsTest {
 
