@@ -109,8 +109,8 @@ final class FreshMachine {
 
     /**
      * The program ended normally, reached for no network, and wrote nothing into the home folder but the library's
-     * natives cache ({@code ~/.quietstar/djl}) and JNA's empty per-user temporary folder ({@code ~/.cache/JNA/temp},
-     * which JNA creates when DJL's CUDA probe loads it; it unpacks its helper library there and deletes it at once).
+     * natives cache ({@code ~/.quietstar/djl}) and JNA's per-user temporary folder ({@code ~/.cache/JNA/temp}, created
+     * when DJL's CUDA probe loads JNA; it must stay empty).
      * In particular DJL's default cache {@code ~/.djl.ai} must not exist.
      *
      * @param r the run
