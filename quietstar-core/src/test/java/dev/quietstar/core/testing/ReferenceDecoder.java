@@ -262,11 +262,28 @@ public final class ReferenceDecoder {
      * @return the generated ids
      */
     public int[] greedy(int[] prompt, int steps) {
+        return greedy(prompt, steps, new int[0]);
+    }
+
+    /**
+     * Greedy continuation that never chooses the given ids: a Quiet-STaR checkpoint feeds its meta-tokens as learned
+     * vectors rather than as their embedding rows, so a continuation through one of them is not the HuggingFace
+     * model's, and generation masks them anyway.
+     *
+     * @param prompt the prompt ids
+     * @param steps tokens to generate
+     * @param never ids that are never chosen
+     * @return the generated ids
+     */
+    public int[] greedy(int[] prompt, int steps, int... never) {
         int[] seq = Arrays.copyOf(prompt, prompt.length + steps);
         for (int s = 0; s < steps; s++) {
             int len = prompt.length + s;
-            double[][] lg = logits(Arrays.copyOf(seq, len));
-            seq[len] = argMax(lg[len - 1]);
+            double[] last = logits(Arrays.copyOf(seq, len))[len - 1];
+            for (int id : never) {
+                last[id] = Double.NEGATIVE_INFINITY;
+            }
+            seq[len] = argMax(last);
         }
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
