@@ -64,7 +64,7 @@ public final class TinyHfFolders {
      *   <li>{@code gemma3-v5}: Gemma 3 as transformers 5 writes it: {@code rope_parameters} keyed by layer type,
      *       no {@code layer_types} but {@code sliding_window_pattern} 2 (layer 0 slides, layer 1 is full),
      *       {@code head_dim} 8 on 4 heads of a width of 32 over one key/value head,
-     *       {@code attention_bias} true (q/k/v and o biases), an untied lm_head, {@code sliding_window} 20 below
+     *       {@code attention_bias} true (q/k/v and o biases), an untied lm_head, {@code sliding_window} 28 below
      *       48 positions.
      * </ul>
      *
@@ -174,7 +174,7 @@ public final class TinyHfFolders {
             case "gemma3-v5" -> {
                 gemmaLike(n, 32, 4, 1, 8, 40, 48);
                 n.put("query_pre_attn_scalar", 12);
-                n.put("sliding_window", 20);
+                n.put("sliding_window", 28);
                 n.put("sliding_window_pattern", 2);
                 ObjectNode rope = n.putObject("rope_parameters");
                 rope.putObject("full_attention").put("rope_type", "default").put("rope_theta", 1000000.0);
@@ -234,11 +234,27 @@ public final class TinyHfFolders {
      * @throws IOException when writing fails
      */
     public static void writeWordTokenizer(Path folder) throws IOException {
+        writeWordTokenizer(folder, 64);
+    }
+
+    /**
+     * Writes the word-level {@code tokenizer.json} of {@link #writeWordTokenizer(Path)} with {@code size} entries
+     * (the words, then {@code w<id>} fillers): with the model's whole vocabulary every id a model can generate decodes
+     * to a word of its own, so two continuations print the same text only when they are the same tokens.
+     *
+     * @param folder the model folder
+     * @param size entries, at least 40
+     * @throws IOException when writing fails
+     */
+    public static void writeWordTokenizer(Path folder, int size) throws IOException {
         String[] words = {"[UNK]", "<s>", "</s>", "<pad>", "---", "the", "cat", "sat", "on", "mat", "a", "dog", ".",
             ",", "=", "+", "*", ";", "The", "Quiet", "thoughts", "before", "speaking", "every", "time", "thinking",
             "helps", "and", "12", "34", "46", "7", "8", "56", "9", "81", "Once", "upon", "there", "was"};
         ObjectNode vocab = JSON.createObjectNode();
-        for (int i = 0; i < 64; i++) {
+        if (size < words.length) {
+            throw new IllegalArgumentException("a word tokenizer needs at least " + words.length + " entries");
+        }
+        for (int i = 0; i < size; i++) {
             vocab.put(i < words.length ? words[i] : "w" + i, i);
         }
         ObjectNode root = JSON.createObjectNode();
