@@ -7,6 +7,8 @@ import dev.quietstar.core.io.BoundedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -17,9 +19,12 @@ import java.util.Set;
  * embeddings) or the Llama family (rotate-half RoPE, RMSNorm, SwiGLU, grouped-query attention, {@code Linear} weights
  * out x in; Qwen3 adds per-head q/k norms, Phi-3 fuses the projections and may rotate only part of each head). It is
  * the library's one reading of {@code config.json}: every backend builds its decoder from it. A field whose value
- * would change the computation in a way no backend implements is refused with a message naming it.
+ * would change the computation in a way no backend implements is refused with a message naming it. Gemma 3
+ * ({@code gemma3_text}) is read as a Llama-family model with what {@link Gemma} adds: scaled embeddings, norms that
+ * multiply by {@code 1 + w}, sandwich norms, a gated GELU-tanh MLP, its own attention scale and a second rotary table
+ * for its sliding layers.
  *
- * @param llama true for the Llama family (llama, mistral, qwen2, qwen3), false for GPT-2
+ * @param llama true for the rotary family (llama, mistral, qwen2, qwen3, phi3, gemma3_text), false for GPT-2
  * @param modelType the {@code model_type} field
  * @param vocabSize V
  * @param hiddenSize H
@@ -38,13 +43,97 @@ import java.util.Set;
  *     {@code self_attn.q_norm} / {@code k_norm}) before the rotary embedding, as in Qwen3
  * @param rotaryDim how many leading values of each query and key head are rotated (Llama family); the rest pass
  *     through unrotated. {@code head_dim} except for Phi-3's {@code partial_rotary_factor} below 1
+ * @param gemma what Gemma 3 adds to the Llama family's blocks; null for every other type. For Gemma 3,
+ *     {@code ropeTheta} and {@code ropeScaling} are those of its full-attention layers
  */
 public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
         int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
-        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm, int rotaryDim) {
+        boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm, int rotaryDim,
+        Gemma gemma) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> LLAMA_TYPES = Set.of("llama", "mistral", "qwen2", "qwen3", "phi3");
+
+    /** The {@code model_type} of Gemma 3's text model ({@code Gemma3ForCausalLM}). */
+    public static final String GEMMA3 = "gemma3_text";
+
+    /**
+     * What Gemma 3 ({@code Gemma3ForCausalLM}, {@code model_type} {@code gemma3_text}) computes beyond a Llama-family
+     * block with per-head q/k norms, as transformers' {@code modeling_gemma3} defines it: token embeddings multiplied
+     * by {@code sqrt(hidden_size)} (in float32, the model's dtype here), every RMSNorm multiplying by {@code 1 + w}
+     * (its weights are stored as offsets from 1), four norms per block (input, post-attention, pre-feed-forward and
+     * post-feed-forward: the attention and MLP outputs are normed before they join the residual), a gated GELU-tanh
+     * MLP, attention scores scaled by {@code query_pre_attn_scalar^-0.5}, and layers of two kinds
+     * ({@code layer_types}): full-attention layers rotate with {@code rope_theta} and {@code rope_scaling}, sliding
+     * ones with {@code rope_local_base_freq} and attend over the last {@code sliding_window} positions.
+     *
+     * @param queryPreAttnScalar {@code query_pre_attn_scalar}: attention scores are q k / sqrt(this)
+     * @param localRopeTheta the rotary base of the sliding layers ({@code rope_local_base_freq})
+     * @param localRopeScaling the rotary scaling of the sliding layers (none but in a transformers 5
+     *     {@code rope_parameters.sliding_attention} that names one)
+     * @param slidingLayers per layer, whether it is a sliding-attention layer
+     * @param slidingWindow {@code sliding_window}; 0 when the file sets none and no layer slides
+     */
+    public record Gemma(double queryPreAttnScalar, double localRopeTheta, RopeScaling localRopeScaling,
+            List<Boolean> slidingLayers, int slidingWindow) {
+
+        /** Checks the values and freezes the layer list. */
+        public Gemma {
+            Objects.requireNonNull(localRopeScaling, "localRopeScaling");
+            slidingLayers = List.copyOf(slidingLayers);
+            if (!(queryPreAttnScalar > 0 && Double.isFinite(queryPreAttnScalar))) {
+                throw new IllegalArgumentException("config.json: query_pre_attn_scalar must be a finite number > 0, "
+                        + "was " + queryPreAttnScalar);
+            }
+            if (!(localRopeTheta > 0 && Double.isFinite(localRopeTheta))) {
+                throw new IllegalArgumentException("config.json: rope_local_base_freq must be a finite number > 0, "
+                        + "was " + localRopeTheta);
+            }
+            if (slidingWindow < 0 || slidingWindow == 0 && slidingLayers.contains(Boolean.TRUE)) {
+                throw new IllegalArgumentException("config.json: sliding_window must be > 0 when layer_types has "
+                        + "sliding_attention layers, was " + (slidingWindow == 0 ? "null" : slidingWindow));
+            }
+        }
+
+        /**
+         * Whether any layer attends through the sliding window.
+         *
+         * @return true when at least one layer slides
+         */
+        public boolean anySliding() {
+            return slidingLayers.contains(Boolean.TRUE);
+        }
+    }
+
+    /**
+     * An architecture of a type other than Gemma 3.
+     *
+     * @param llama true for the Llama family
+     * @param modelType the {@code model_type}
+     * @param vocabSize V
+     * @param hiddenSize H
+     * @param layers blocks
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param headDim head width
+     * @param intermediateSize feed-forward width
+     * @param maxPositions positions
+     * @param ropeTheta rotary base
+     * @param normEps norm epsilon
+     * @param tieWordEmbeddings tied lm_head
+     * @param attentionBias q/k/v biases
+     * @param ropeScaling rotary scaling
+     * @param qkNorm per-head q/k norms
+     * @param rotaryDim rotated values per head
+     */
+    public DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
+            int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
+            boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm,
+            int rotaryDim) {
+        this(llama, modelType, vocabSize, hiddenSize, layers, heads, kvHeads, headDim, intermediateSize,
+                maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling, qkNorm, rotaryDim,
+                null);
+    }
 
     /**
      * An architecture whose rotary embedding covers the whole head.
@@ -147,9 +236,20 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             throw new IllegalArgumentException("config.json: n_embd " + hiddenSize + " must be divisible by n_head "
                     + heads);
         }
-        if (qkNorm != "qwen3".equals(modelType)) {
+        boolean isGemma = GEMMA3.equals(modelType);
+        if ((gemma != null) != isGemma) {
+            throw new IllegalArgumentException("config.json: Gemma 3's settings (query_pre_attn_scalar, layer_types, "
+                    + "rope_local_base_freq) belong to " + GEMMA3 + " and to no other model_type; " + modelType
+                    + (isGemma ? " needs them" : " has none"));
+        }
+        if (gemma != null && gemma.slidingLayers().size() != layers) {
+            throw new IllegalArgumentException("config.json: layer_types names " + gemma.slidingLayers().size()
+                    + " layers, num_hidden_layers is " + layers);
+        }
+        if (qkNorm != ("qwen3".equals(modelType) || isGemma)) {
             throw new IllegalArgumentException("config.json: per-head q/k norms (q_norm, k_norm) are part of qwen3 "
-                    + "and of no other model_type; " + modelType + (qkNorm ? " has none" : " needs them"));
+                    + "and gemma3_text and of no other model_type; " + modelType + (qkNorm ? " has none"
+                            : " needs them"));
         }
         if (("mistral".equals(modelType) || "phi3".equals(modelType)) && attentionBias) {
             throw new IllegalArgumentException("config.json: a " + modelType + " model has no attention biases "
@@ -194,7 +294,71 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      * @return true when {@code model.layers.N.self_attn.o_proj.bias} is a weight
      */
     public boolean outputProjectionBias() {
-        return attentionBias && ("llama".equals(modelType) || "qwen3".equals(modelType));
+        return attentionBias && ("llama".equals(modelType) || "qwen3".equals(modelType) || GEMMA3.equals(modelType));
+    }
+
+    /**
+     * The factor token embeddings are multiplied by when looked up: Gemma's {@code sqrt(hidden_size)}, rounded to
+     * float32 as transformers' scaled embedding holds it for a float32 model, else 1. It applies to looked-up rows
+     * only: the learned Quiet-STaR meta-token vectors enter the first block as they are, in place of a looked-up and
+     * scaled row (they start as the scaled mean of their initialisation tokens).
+     *
+     * @return the multiplier
+     */
+    public float embeddingScale() {
+        return gemma == null ? 1f : (float) Math.sqrt(hiddenSize);
+    }
+
+    /**
+     * What is added to every RMSNorm weight before it multiplies: 1 for Gemma, whose norms compute
+     * {@code x / rms(x) * (1 + w)}, else 0.
+     *
+     * @return the offset
+     */
+    public float normWeightOffset() {
+        return gemma == null ? 0f : 1f;
+    }
+
+    /**
+     * What attention scores q·k are divided by before the mask and softmax: {@code sqrt(query_pre_attn_scalar)}
+     * for Gemma, {@code sqrt(head_dim)} for every other type.
+     *
+     * @return the divisor
+     */
+    public double attentionScoreDivisor() {
+        return Math.sqrt(gemma == null ? headDim : gemma.queryPreAttnScalar());
+    }
+
+    /**
+     * Whether each block norms the attention output and the MLP output before they join the residual stream and has
+     * a norm of its own before the MLP (Gemma's {@code post_attention_layernorm}, {@code pre_feedforward_layernorm}
+     * and {@code post_feedforward_layernorm}); otherwise {@code post_attention_layernorm} is the norm before the MLP.
+     *
+     * @return true for Gemma
+     */
+    public boolean sandwichNorms() {
+        return gemma != null;
+    }
+
+    /**
+     * Whether the gated MLP's activation is GELU with the tanh approximation ({@code gelu_pytorch_tanh}, Gemma)
+     * rather than SiLU.
+     *
+     * @return true for Gemma
+     */
+    public boolean geluTanhMlp() {
+        return gemma != null;
+    }
+
+    /**
+     * Whether a layer's attention is Gemma's sliding-window attention (which, within the positions the model is
+     * limited to, computes what full attention does) and so rotates with the sliding layers' table.
+     *
+     * @param layer the layer index
+     * @return true for a sliding layer of a Gemma model
+     */
+    public boolean slidingLayer(int layer) {
+        return gemma != null && gemma.slidingLayers().get(layer);
     }
 
     /** Refuses a field whose value changes the computation in a way this decoder does not implement. */
@@ -266,7 +430,7 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
     public DecoderSpec withVocabSize(int newVocab) {
         return new DecoderSpec(llama, modelType, newVocab, hiddenSize, layers, heads, kvHeads, headDim,
                 intermediateSize, maxPositions, ropeTheta, normEps, tieWordEmbeddings, attentionBias, ropeScaling,
-                qkNorm, rotaryDim);
+                qkNorm, rotaryDim, gemma);
     }
 
     /**
@@ -278,6 +442,18 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
      */
     public float[] rotaryInverseFrequencies() {
         return ropeScaling.inverseFrequencies(rotaryDim, ropeTheta);
+    }
+
+    /**
+     * The rotary inverse frequencies of one layer: Gemma's sliding layers rotate with {@code rope_local_base_freq}
+     * (and their own scaling), every other layer with {@link #rotaryInverseFrequencies()}.
+     *
+     * @param layer the layer index
+     * @return {@code rotary_dim / 2} frequencies
+     */
+    public float[] rotaryInverseFrequencies(int layer) {
+        return slidingLayer(layer) ? gemma.localRopeScaling().inverseFrequencies(rotaryDim, gemma.localRopeTheta())
+                : rotaryInverseFrequencies();
     }
 
     /**
@@ -335,6 +511,18 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             return new DecoderSpec(false, type, integer(node, "vocab_size"), h, integer(node, "n_layer"), heads,
                     heads, h / heads, inter, integer(node, "n_positions"), 10000.0, eps, true, true);
         }
+        if (GEMMA3.equals(type)) {
+            return gemma3(node);
+        }
+        if ("gemma2".equals(type) || "gemma".equals(type) || "gemma3".equals(type)) {
+            throw new IllegalArgumentException("config.json: model_type " + type + " is not implemented: "
+                    + ("gemma2".equals(type) ? "Gemma 2 soft-caps its final logits (final_logit_softcapping), which "
+                            + "makes the language-model head non-linear, and Quiet-STaR's mixing of base and "
+                            + "thought logits relies on its linearity"
+                            : "gemma3".equals(type) ? "this is the multimodal Gemma 3; its text model alone "
+                                    + "(model_type gemma3_text, Gemma3ForCausalLM) is supported"
+                                    : "of the Gemma family only gemma3_text is supported"));
+        }
         if (LLAMA_TYPES.contains(type)) {
             int h = integer(node, "hidden_size");
             int heads = integer(node, "num_attention_heads");
@@ -379,7 +567,161 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
                     rope.theta(), eps, tied, bias, rope.scaling(), "qwen3".equals(type), rotaryDim);
         }
         throw new IllegalArgumentException("config.json: model_type must be one of [gpt2, llama, mistral, qwen2, "
-                + "qwen3, phi3], was " + type);
+                + "qwen3, phi3, gemma3_text], was " + type);
+    }
+
+    /** transformers' {@code Gemma3TextConfig} defaults. */
+    private static final int GEMMA3_DEFAULT_HEAD_DIM = 256;
+    private static final int GEMMA3_DEFAULT_KV_HEADS = 4;
+    private static final int GEMMA3_DEFAULT_POSITIONS = 131_072;
+    private static final int GEMMA3_DEFAULT_WINDOW = 4096;
+    private static final int GEMMA3_DEFAULT_PATTERN = 6;
+    private static final double GEMMA3_DEFAULT_QUERY_PRE_ATTN_SCALAR = 256;
+    private static final double GEMMA3_DEFAULT_GLOBAL_THETA = 1_000_000.0;
+    private static final double GEMMA3_DEFAULT_LOCAL_THETA = 10_000.0;
+
+    /**
+     * Reads a {@code gemma3_text} config as transformers' {@code Gemma3TextConfig} does, with its defaults (head_dim
+     * 256, 4 key/value heads, tied embeddings, query_pre_attn_scalar 256, sliding_window 4096, rope_theta 1e6 and
+     * rope_local_base_freq 1e4, every sixth layer full attention when {@code layer_types} is absent), in either
+     * spelling of the rotary settings (top-level {@code rope_theta}, {@code rope_local_base_freq} and
+     * {@code rope_scaling}, the last for the full-attention layers; or transformers 5's {@code rope_parameters} keyed
+     * by layer type). Soft-capping, bidirectional attention and activations other than GELU-tanh are refused by name.
+     */
+    private static DecoderSpec gemma3(JsonNode node) {
+        int h = integer(node, "hidden_size");
+        int heads = integer(node, "num_attention_heads");
+        positive("num_attention_heads", heads);
+        supported(node, "hidden_activation", "gelu_pytorch_tanh", "gelu_new");
+        requireNull(node, "final_logit_softcapping", "tanh soft-capping of the final logits: it makes the "
+                + "language-model head non-linear, and Quiet-STaR's mixing of base and thought logits relies on its "
+                + "linearity");
+        requireNull(node, "attn_logit_softcapping", "tanh soft-capping of the attention scores");
+        requireDefault(node, "use_bidirectional_attention", false, "attention to later positions");
+        int kv = node.hasNonNull("num_key_value_heads") ? integer(node, "num_key_value_heads")
+                : GEMMA3_DEFAULT_KV_HEADS;
+        int headDim = node.hasNonNull("head_dim") ? integer(node, "head_dim") : GEMMA3_DEFAULT_HEAD_DIM;
+        int layers = integer(node, "num_hidden_layers");
+        positive("num_hidden_layers", layers);
+        double eps = node.hasNonNull("rms_norm_eps") ? node.get("rms_norm_eps").asDouble() : 1e-6;
+        boolean tied = !node.hasNonNull("tie_word_embeddings") || node.get("tie_word_embeddings").asBoolean();
+        boolean bias = node.hasNonNull("attention_bias") && node.get("attention_bias").asBoolean();
+        double scalar = number(node, "query_pre_attn_scalar", GEMMA3_DEFAULT_QUERY_PRE_ATTN_SCALAR);
+        if (node.hasNonNull("partial_rotary_factor") && node.get("partial_rotary_factor").asDouble() != 1.0) {
+            throw new IllegalArgumentException("config.json: partial_rotary_factor " + node.get(
+                    "partial_rotary_factor") + " is not implemented for gemma3_text (transformers' Gemma 3 rotates "
+                    + "the whole head)");
+        }
+        List<Boolean> sliding = gemmaLayerTypes(node, layers);
+        int window;
+        if (!node.has("sliding_window")) {
+            window = GEMMA3_DEFAULT_WINDOW;
+        } else if (node.get("sliding_window").isNull()) {
+            window = 0;
+        } else {
+            window = integer(node, "sliding_window");
+            positive("sliding_window", window);
+        }
+        int positions = node.hasNonNull("max_position_embeddings") ? integer(node, "max_position_embeddings")
+                : GEMMA3_DEFAULT_POSITIONS;
+        positive("max_position_embeddings", positions);
+        if (sliding.contains(Boolean.TRUE) && window > 0) {
+            // windowed attention equals full attention over at most sliding_window positions: see
+            // positionsWithinWindow; the full layers see everything anyway
+            positions = Math.min(positions, window);
+        }
+        Rope[] rope = gemmaRope(node);
+        Gemma gemma = new Gemma(scalar, rope[1].theta(), rope[1].scaling(), sliding, window);
+        return new DecoderSpec(true, GEMMA3, integer(node, "vocab_size"), h, layers, heads, kv, headDim,
+                integer(node, "intermediate_size"), positions, rope[0].theta(), eps, tied, bias, rope[0].scaling(),
+                true, headDim, gemma);
+    }
+
+    /**
+     * Gemma 3's layer kinds: {@code layer_types} when present (full or sliding attention, one per layer), else
+     * transformers' rule from {@code sliding_window_pattern} (default 6): layer i slides unless (i + 1) is a multiple
+     * of the pattern.
+     */
+    private static List<Boolean> gemmaLayerTypes(JsonNode node, int layers) {
+        JsonNode types = node.get("layer_types");
+        List<Boolean> sliding = new ArrayList<>();
+        if (types != null && !types.isNull()) {
+            checkLayerTypes(node);
+            if (types.size() != layers) {
+                throw new IllegalArgumentException("config.json: layer_types names " + types.size() + " layers, "
+                        + "num_hidden_layers is " + layers);
+            }
+            for (JsonNode t : types) {
+                sliding.add("sliding_attention".equals(t.asText()));
+            }
+            return sliding;
+        }
+        int pattern = node.hasNonNull("sliding_window_pattern") ? integer(node, "sliding_window_pattern")
+                : GEMMA3_DEFAULT_PATTERN;
+        positive("sliding_window_pattern", pattern);
+        JsonNode legacy = node.get("_sliding_window_pattern");
+        if (legacy != null && !legacy.isNull() && legacy.asInt() != pattern) {
+            // transformers derives the layers from sliding_window_pattern and ignores this copy; a file where the
+            // two disagree does not say which model it is
+            throw new IllegalArgumentException("config.json: _sliding_window_pattern " + legacy + " disagrees with "
+                    + "sliding_window_pattern " + pattern + " and there is no layer_types to settle it");
+        }
+        for (int i = 0; i < layers; i++) {
+            sliding.add((i + 1) % pattern != 0);
+        }
+        return sliding;
+    }
+
+    /**
+     * Gemma 3's two rotary settings, {full-attention layers, sliding layers}: top-level {@code rope_theta} (1e6),
+     * {@code rope_scaling} (for the full layers only) and {@code rope_local_base_freq} (1e4), or transformers 5's
+     * {@code rope_parameters} with one object per layer type, each holding its {@code rope_theta} and scaling.
+     */
+    private static Rope[] gemmaRope(JsonNode node) {
+        double global = number(node, "rope_theta", GEMMA3_DEFAULT_GLOBAL_THETA);
+        double local = number(node, "rope_local_base_freq", GEMMA3_DEFAULT_LOCAL_THETA);
+        JsonNode params = node.get("rope_parameters");
+        JsonNode scaling = node.get("rope_scaling");
+        if (params == null || params.isNull()) {
+            return new Rope[] {new Rope(global, RopeScaling.fromJson(scaling), 1.0),
+                new Rope(local, RopeScaling.NONE, 1.0)};
+        }
+        if (scaling != null && !scaling.isNull()) {
+            throw new IllegalArgumentException("config.json holds both rope_scaling and rope_parameters; "
+                    + "only one of them may describe the rotary embedding");
+        }
+        if (!params.isObject()) {
+            throw new IllegalArgumentException("config.json: rope_parameters must be an object, was " + params);
+        }
+        for (java.util.Iterator<String> it = params.fieldNames(); it.hasNext();) {
+            String key = it.next();
+            if (!"full_attention".equals(key) && !"sliding_attention".equals(key)) {
+                throw new IllegalArgumentException("config.json: rope_parameters of gemma3_text holds one object per "
+                        + "layer type (full_attention, sliding_attention); '" + key + "' is not one");
+            }
+        }
+        return new Rope[] {Rope.ofLayerType(params.get("full_attention"), global),
+            Rope.ofLayerType(params.get("sliding_attention"), local)};
+    }
+
+    /** Refuses a field that must be absent or null: this decoder does not implement what a value would mean. */
+    private static void requireNull(JsonNode node, String field, String meaning) {
+        if (node.hasNonNull(field)) {
+            throw new IllegalArgumentException("config.json: " + field + " " + node.get(field) + " is not "
+                    + "implemented (" + meaning + "); this decoder computes " + field + " null");
+        }
+    }
+
+    /** A number field, or its default when absent or null. */
+    private static double number(JsonNode node, String field, double absent) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException("config.json: " + field + " must be a number, was " + v);
+        }
+        return v.asDouble();
     }
 
     /** HuggingFace's {@code Qwen3Config} default {@code head_dim}. */
@@ -474,6 +816,31 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
                     : rest.put("rope_type", "default")), partial);
         }
 
+        /**
+         * One layer type's object of Gemma 3's {@code rope_parameters} (absent or null: the default rotary
+         * embedding), its {@code rope_theta} defaulting to {@code theta}.
+         */
+        static Rope ofLayerType(JsonNode params, double theta) {
+            if (params == null || params.isNull()) {
+                return new Rope(theta, RopeScaling.NONE, 1.0);
+            }
+            if (!params.isObject()) {
+                throw new IllegalArgumentException("config.json: rope_parameters entries must be objects, was "
+                        + params);
+            }
+            ObjectNode rest = params.deepCopy();
+            JsonNode t = rest.remove("rope_theta");
+            if (t != null && !t.isNull()) {
+                if (!t.isNumber()) {
+                    throw new IllegalArgumentException("config.json: rope_parameters.rope_theta must be a number, "
+                            + "was " + t);
+                }
+                theta = t.asDouble();
+            }
+            return new Rope(theta, RopeScaling.fromJson(rest.has("rope_type") || rest.has("type") ? rest
+                    : rest.put("rope_type", "default")), 1.0);
+        }
+
         private static double factor(JsonNode v, double absent) {
             if (v == null || v.isNull()) {
                 return absent;
@@ -507,6 +874,8 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
             n.put("layer_norm_epsilon", normEps);
             n.put("activation_function", "gelu_new");
             n.put("tie_word_embeddings", true);
+        } else if (gemma != null) {
+            gemmaJson(n);
         } else {
             n.putArray("architectures").add(switch (modelType) {
                 case "qwen2" -> "Qwen2ForCausalLM";
@@ -540,6 +909,52 @@ public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hi
         }
         n.put("torch_dtype", "float32");
         return n;
+    }
+
+    /** The fields of a {@code gemma3_text} config.json, in transformers' names (read back by {@link #gemma3}). */
+    private void gemmaJson(ObjectNode n) {
+        n.putArray("architectures").add("Gemma3ForCausalLM");
+        n.put("hidden_size", hiddenSize);
+        n.put("num_hidden_layers", layers);
+        n.put("num_attention_heads", heads);
+        n.put("num_key_value_heads", kvHeads);
+        n.put("head_dim", headDim);
+        n.put("intermediate_size", intermediateSize);
+        n.put("max_position_embeddings", maxPositions);
+        n.put("query_pre_attn_scalar", gemma.queryPreAttnScalar());
+        if (gemma.slidingWindow() > 0) {
+            n.put("sliding_window", gemma.slidingWindow());
+        } else {
+            n.putNull("sliding_window");
+        }
+        var types = n.putArray("layer_types");
+        for (boolean s : gemma.slidingLayers()) {
+            types.add(s ? "sliding_attention" : "full_attention");
+        }
+        if (RopeScaling.NONE.equals(gemma.localRopeScaling())) {
+            n.put("rope_theta", ropeTheta);
+            n.put("rope_local_base_freq", gemma.localRopeTheta());
+            if (!RopeScaling.NONE.equals(ropeScaling)) {
+                n.set("rope_scaling", ropeScaling.toJson());
+            }
+        } else {
+            // only transformers 5's spelling can give the sliding layers a scaling of their own
+            ObjectNode params = n.putObject("rope_parameters");
+            params.set("full_attention", ropeParameters(ropeScaling, ropeTheta));
+            params.set("sliding_attention", ropeParameters(gemma.localRopeScaling(), gemma.localRopeTheta()));
+        }
+        n.put("rms_norm_eps", normEps);
+        n.put("tie_word_embeddings", tieWordEmbeddings);
+        n.put("attention_bias", attentionBias);
+        n.put("hidden_activation", "gelu_pytorch_tanh");
+        n.putNull("final_logit_softcapping");
+        n.putNull("attn_logit_softcapping");
+    }
+
+    private static ObjectNode ropeParameters(RopeScaling scaling, double theta) {
+        ObjectNode o = RopeScaling.NONE.equals(scaling) ? JSON.createObjectNode().put("rope_type", "default")
+                : scaling.toJson();
+        return o.put("rope_theta", theta);
     }
 
     private static String text(JsonNode node, String field) {

@@ -14,9 +14,10 @@ import java.util.Map;
  * A scalar, loop-based causal decoder in double precision: the test oracle the engines are checked against. It is
  * written from the HuggingFace transformers modeling code of each {@code model_type} ({@code GPT2LMHeadModel},
  * {@code LlamaForCausalLM}, {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM},
- * {@code Phi3ForCausalLM}), not from this library's decoders,
+ * {@code Phi3ForCausalLM}, {@code Gemma3ForCausalLM}), not from this library's decoders,
  * and shares no arithmetic with them: no engine, no ONNX, not even core's rotary frequencies
- * ({@code DecoderSpec#rotaryInverseFrequencies}); only the parsed {@link DecoderSpec} is taken as input.
+ * ({@code DecoderSpec#rotaryInverseFrequencies}) nor its Gemma helpers (embedding scale, norm offset, attention
+ * divisor); only the parsed {@link DecoderSpec}'s values are taken as input.
  *
  * <p>It runs one sequence at positions 0..n-1 with full causal attention and returns the logits of every position.
  * What it follows, per type:
@@ -37,6 +38,15 @@ import java.util.Map;
  *   <li>{@code phi3}: one {@code qkv_proj} (output: queries, keys, values) and one {@code gate_up_proj} (output:
  *       gate, up), no biases; the rotary embedding turns the first {@code int(head_dim * partial_rotary_factor)}
  *       values of each head, with frequencies over that width, and passes the others through.
+ *   <li>{@code gemma3_text} ({@code Gemma3ForCausalLM}): the token embedding times {@code hidden_size ** 0.5}
+ *       (a float32 scalar, as {@code Gemma3TextScaledWordEmbedding} casts it to the float32 weights' dtype); every
+ *       RMSNorm computes {@code x / sqrt(mean(x^2) + eps) * (1 + w)}; per block: input_layernorm, q/k/v (biases and
+ *       an o_proj bias when {@code attention_bias}), q_norm and k_norm over each head, RoPE with
+ *       {@code rope_local_base_freq} on sliding layers and {@code rope_theta} with {@code rope_scaling} on full ones,
+ *       softmax(q k * query_pre_attn_scalar^-0.5), o_proj, post_attention_layernorm, residual;
+ *       pre_feedforward_layernorm, {@code down(gelu_tanh(gate(x)) * up(x))}, post_feedforward_layernorm,
+ *       residual; final norm; lm_head tied unless the config unties it. Over sequences no longer than
+ *       {@code sliding_window}, which the parsed spec never exceeds, the sliding layers' mask is the causal one.
  *   <li>{@code rope_scaling}: {@code linear} divides every frequency by the factor; {@code dynamic} leaves them as
  *       they are within {@code max_position_embeddings}; {@code llama3} applies Llama 3.1's wavelength bands.
  * </ul>
@@ -104,9 +114,17 @@ public final class ReferenceDecoder {
         };
     }
 
-    /** Whether o_proj has a bias: LlamaAttention and Qwen3Attention pass attention_bias to it; Qwen2, Mistral never. */
+    /**
+     * Whether o_proj has a bias: LlamaAttention, Qwen3Attention and Gemma3Attention pass attention_bias to it;
+     * Qwen2, Mistral never.
+     */
     private static boolean outBias(DecoderSpec s) {
-        return ("llama".equals(s.modelType()) || "qwen3".equals(s.modelType())) && s.attentionBias();
+        return ("llama".equals(s.modelType()) || "qwen3".equals(s.modelType()) || isGemma(s)) && s.attentionBias();
+    }
+
+    /** Gemma3ForCausalLM. */
+    private static boolean isGemma(DecoderSpec s) {
+        return "gemma3_text".equals(s.modelType());
     }
 
     /** Phi-3's fused qkv_proj and gate_up_proj. */
@@ -114,9 +132,9 @@ public final class ReferenceDecoder {
         return "phi3".equals(s.modelType());
     }
 
-    /** Qwen3Attention's per-head q_norm and k_norm. */
+    /** Qwen3Attention's and Gemma3Attention's per-head q_norm and k_norm. */
     private static boolean headNorms(DecoderSpec s) {
-        return "qwen3".equals(s.modelType());
+        return "qwen3".equals(s.modelType()) || isGemma(s);
     }
 
     /**
@@ -179,6 +197,10 @@ public final class ReferenceDecoder {
                 m.put(p + "self_attn.o_proj.bias", new long[] {h});
             }
             m.put(p + "post_attention_layernorm.weight", new long[] {h});
+            if (isGemma(s)) {
+                m.put(p + "pre_feedforward_layernorm.weight", new long[] {h});
+                m.put(p + "post_feedforward_layernorm.weight", new long[] {h});
+            }
             if (fused(s)) {
                 m.put(p + "mlp.gate_up_proj.weight", new long[] {2 * inter, h});
             } else {
@@ -207,19 +229,25 @@ public final class ReferenceDecoder {
         }
         double[][] x = new double[n][];
         String emb = isGpt2() ? "transformer.wte.weight" : "model.embed_tokens.weight";
+        // Gemma3TextScaledWordEmbedding: torch.tensor(hidden_size ** 0.5), cast to the (float32) weights' dtype
+        double embedScale = isGemma(spec) ? (float) Math.sqrt(spec.hiddenSize()) : 1.0;
         for (int t = 0; t < n; t++) {
             x[t] = row(emb, tokens[t]);
+            for (int i = 0; i < x[t].length; i++) {
+                x[t][i] *= embedScale;
+            }
             if (isGpt2()) {
                 x[t] = add(x[t], row("transformer.wpe.weight", t));
             }
         }
         for (int l = 0; l < spec.layers(); l++) {
-            x = isGpt2() ? gpt2Block(l, x) : llamaBlock(l, x);
+            x = isGpt2() ? gpt2Block(l, x) : isGemma(spec) ? gemmaBlock(l, x) : llamaBlock(l, x);
         }
         double[][] out = new double[n][];
         String head = isGpt2() || spec.tieWordEmbeddings() ? emb : "lm_head.weight";
         for (int t = 0; t < n; t++) {
-            double[] f = isGpt2() ? layerNorm(x[t], "transformer.ln_f.") : rmsNorm(x[t], "model.norm.weight");
+            double[] f = isGpt2() ? layerNorm(x[t], "transformer.ln_f.")
+                    : isGemma(spec) ? gemmaNorm(x[t], "model.norm.weight") : rmsNorm(x[t], "model.norm.weight");
             out[t] = linear(f, head, null);
         }
         return out;
@@ -234,11 +262,28 @@ public final class ReferenceDecoder {
      * @return the generated ids
      */
     public int[] greedy(int[] prompt, int steps) {
+        return greedy(prompt, steps, new int[0]);
+    }
+
+    /**
+     * Greedy continuation that never chooses the given ids: a Quiet-STaR checkpoint feeds its meta-tokens as learned
+     * vectors rather than as their embedding rows, so a continuation through one of them is not the HuggingFace
+     * model's, and generation masks them anyway.
+     *
+     * @param prompt the prompt ids
+     * @param steps tokens to generate
+     * @param never ids that are never chosen
+     * @return the generated ids
+     */
+    public int[] greedy(int[] prompt, int steps, int... never) {
         int[] seq = Arrays.copyOf(prompt, prompt.length + steps);
         for (int s = 0; s < steps; s++) {
             int len = prompt.length + s;
-            double[][] lg = logits(Arrays.copyOf(seq, len));
-            seq[len] = argMax(lg[len - 1]);
+            double[] last = logits(Arrays.copyOf(seq, len))[len - 1];
+            for (int id : never) {
+                last[id] = Double.NEGATIVE_INFINITY;
+            }
+            seq[len] = argMax(last);
         }
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
@@ -384,15 +429,92 @@ public final class ReferenceDecoder {
         return out;
     }
 
+    // ---- Gemma 3 ----
+
+    /** Gemma3DecoderLayer.forward: sandwich norms around attention and MLP, GELU-tanh gate, per-kind rotary. */
+    private double[][] gemmaBlock(int l, double[][] x) {
+        String p = "model.layers." + l + ".";
+        int n = x.length;
+        int nh = spec.heads();
+        int nkv = spec.kvHeads();
+        int hd = spec.headDim();
+        boolean bias = spec.attentionBias();
+        // Gemma3Attention: sliding layers use the "sliding_attention" rotary (rope_local_base_freq, no scaling
+        // but what rope_parameters gives them), full layers "full_attention" (rope_theta, rope_scaling)
+        boolean sliding = spec.gemma().slidingLayers().get(l);
+        double theta = sliding ? spec.gemma().localRopeTheta() : spec.ropeTheta();
+        RopeScaling scaling = sliding ? spec.gemma().localRopeScaling() : spec.ropeScaling();
+        double[] inv = inverseFrequencies(hd, theta, scaling);
+        double[][] q = new double[n][];
+        double[][] k = new double[n][];
+        double[][] v = new double[n][];
+        for (int t = 0; t < n; t++) {
+            double[] a = gemmaNorm(x[t], p + "input_layernorm.weight");
+            q[t] = linear(a, p + "self_attn.q_proj.weight", bias ? p + "self_attn.q_proj.bias" : null);
+            k[t] = linear(a, p + "self_attn.k_proj.weight", bias ? p + "self_attn.k_proj.bias" : null);
+            v[t] = linear(a, p + "self_attn.v_proj.weight", bias ? p + "self_attn.v_proj.bias" : null);
+            for (int h = 0; h < nh; h++) {
+                double[] head = gemmaNorm(Arrays.copyOfRange(q[t], h * hd, (h + 1) * hd),
+                        p + "self_attn.q_norm.weight");
+                System.arraycopy(head, 0, q[t], h * hd, hd);
+            }
+            for (int h = 0; h < nkv; h++) {
+                double[] head = gemmaNorm(Arrays.copyOfRange(k[t], h * hd, (h + 1) * hd),
+                        p + "self_attn.k_norm.weight");
+                System.arraycopy(head, 0, k[t], h * hd, hd);
+            }
+            rotateWith(q[t], nh, hd, hd, inv, t);
+            rotateWith(k[t], nkv, hd, hd, inv, t);
+        }
+        // self.scaling = config.query_pre_attn_scalar ** -0.5
+        double[][] ctx = attention(q, k, v, nh, nkv, hd, Math.pow(spec.gemma().queryPreAttnScalar(), -0.5));
+        double[][] out = new double[n][];
+        for (int t = 0; t < n; t++) {
+            double[] attn = linear(ctx[t], p + "self_attn.o_proj.weight", bias ? p + "self_attn.o_proj.bias" : null);
+            double[] x1 = add(x[t], gemmaNorm(attn, p + "post_attention_layernorm.weight"));
+            double[] a = gemmaNorm(x1, p + "pre_feedforward_layernorm.weight");
+            double[] gate = linear(a, p + "mlp.gate_proj.weight", null);
+            double[] up = linear(a, p + "mlp.up_proj.weight", null);
+            double[] act = new double[gate.length];
+            for (int i = 0; i < act.length; i++) {
+                double g = gate[i]; // gelu_pytorch_tanh
+                act[i] = 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g))) * up[i];
+            }
+            double[] f = gemmaNorm(linear(act, p + "mlp.down_proj.weight", null),
+                    p + "post_feedforward_layernorm.weight");
+            out[t] = add(x1, f);
+        }
+        return out;
+    }
+
+    /** Gemma3RMSNorm: x * rsqrt(mean(x^2) + eps) * (1 + w). */
+    private double[] gemmaNorm(double[] x, String name) {
+        double ms = 0;
+        for (double a : x) {
+            ms += a * a;
+        }
+        ms /= x.length;
+        double inv = 1 / Math.sqrt(ms + spec.normEps());
+        float[] w = weights.get(name).data();
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] * inv * (1.0 + w[i]);
+        }
+        return y;
+    }
+
     /**
      * The rotary inverse frequencies as transformers' rope initialisation computes them, written here on their own:
      * {@code 1 / theta^(2i / dim)}, then the {@code rope_scaling} rule.
      */
     double[] inverseFrequencies(int dim) {
+        return inverseFrequencies(dim, spec.ropeTheta(), spec.ropeScaling());
+    }
+
+    private static double[] inverseFrequencies(int dim, double theta, RopeScaling rs) {
         double[] inv = new double[dim / 2];
-        RopeScaling rs = spec.ropeScaling();
         for (int i = 0; i < inv.length; i++) {
-            double f = 1.0 / Math.pow(spec.ropeTheta(), (double) (2 * i) / dim);
+            double f = 1.0 / Math.pow(theta, (double) (2 * i) / dim);
             switch (rs.type()) {
                 case "linear" -> f = f / rs.factor();
                 case "llama3" -> {
@@ -425,7 +547,11 @@ public final class ReferenceDecoder {
      */
     private void rotate(double[] x, int heads, int hd, int pos) {
         int dim = "phi3".equals(spec.modelType()) ? spec.rotaryDim() : hd;
-        double[] inv = inverseFrequencies(dim);
+        rotateWith(x, heads, hd, dim, inverseFrequencies(dim), pos);
+    }
+
+    /** {@link #rotate} with given frequencies over the first {@code dim} values of each head. */
+    private static void rotateWith(double[] x, int heads, int hd, int dim, double[] inv, int pos) {
         int half = dim / 2;
         for (int h = 0; h < heads; h++) {
             int o = h * hd;
@@ -469,9 +595,14 @@ public final class ReferenceDecoder {
      * h / (heads / kvHeads).
      */
     private static double[][] attention(double[][] q, double[][] k, double[][] v, int heads, int kvHeads, int hd) {
+        return attention(q, k, v, heads, kvHeads, hd, 1 / Math.sqrt(hd));
+    }
+
+    /** {@link #attention} with scores q k multiplied by {@code scale}. */
+    private static double[][] attention(double[][] q, double[][] k, double[][] v, int heads, int kvHeads, int hd,
+            double scale) {
         int n = q.length;
         int group = heads / kvHeads;
-        double scale = 1 / Math.sqrt(hd);
         double[][] out = new double[n][heads * hd];
         for (int t = 0; t < n; t++) {
             for (int h = 0; h < heads; h++) {

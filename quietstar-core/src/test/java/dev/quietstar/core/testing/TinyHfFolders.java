@@ -29,7 +29,7 @@ public final class TinyHfFolders {
 
     /** The architectures {@link #config} knows, each a distinct reading of {@code config.json}. */
     public static final List<String> ARCHITECTURES = List.of("gpt2", "llama", "llama-linear", "llama3", "mistral",
-            "qwen2", "qwen3", "qwen3-biased", "phi3", "phi3-partial");
+            "qwen2", "qwen3", "qwen3-biased", "phi3", "phi3-partial", "gemma3", "gemma3-v5");
 
     private TinyHfFolders() {}
 
@@ -55,6 +55,17 @@ public final class TinyHfFolders {
      *       Phi3Config's default.
      *   <li>{@code phi3-partial}: {@code partial_rotary_factor} 0.75 on heads of 16 (12 values rotate, 4 pass),
      *       3 query heads over 1 key/value head with head_dim 16 on a width of 48, tied embeddings, as Phi-4-mini.
+     *   <li>{@code gemma3}: Gemma 3 as transformers 4 writes it: 4 query heads over 2 key/value heads of
+     *       {@code head_dim} 16 on a width of 32, {@code query_pre_attn_scalar} 24 (so a 1/sqrt(head_dim) scale
+     *       would differ), {@code layer_types} sliding then full, {@code sliding_window} 24 below 64 positions,
+     *       {@code rope_local_base_freq} 1e4 on the sliding layer and {@code rope_theta} 1e6 with linear
+     *       {@code rope_scaling} 8 on the full one (as Gemma 3 4B and larger), {@code tie_word_embeddings} left to
+     *       its default (tied), norm weights around 0 (they are offsets from 1).
+     *   <li>{@code gemma3-v5}: Gemma 3 as transformers 5 writes it: {@code rope_parameters} keyed by layer type,
+     *       no {@code layer_types} but {@code sliding_window_pattern} 2 (layer 0 slides, layer 1 is full),
+     *       {@code head_dim} 8 on 4 heads of a width of 32 over one key/value head,
+     *       {@code attention_bias} true (q/k/v and o biases), an untied lm_head, {@code sliding_window} 28 below
+     *       48 positions.
      * </ul>
      *
      * @param arch one of {@link #ARCHITECTURES}
@@ -149,6 +160,28 @@ public final class TinyHfFolders {
                 n.putNull("sliding_window");
                 n.put("tie_word_embeddings", true);
             }
+            case "gemma3" -> {
+                gemmaLike(n, 32, 4, 2, 16, 48, 64);
+                n.put("query_pre_attn_scalar", 24);
+                n.put("sliding_window", 24);
+                n.putArray("layer_types").add("sliding_attention").add("full_attention");
+                n.put("rope_theta", 1000000.0);
+                n.put("rope_local_base_freq", 10000.0);
+                n.putObject("rope_scaling").put("rope_type", "linear").put("factor", 8.0);
+                n.put("attention_bias", false);
+                n.put("_sliding_window_pattern", 2);
+            }
+            case "gemma3-v5" -> {
+                gemmaLike(n, 32, 4, 1, 8, 40, 48);
+                n.put("query_pre_attn_scalar", 12);
+                n.put("sliding_window", 28);
+                n.put("sliding_window_pattern", 2);
+                ObjectNode rope = n.putObject("rope_parameters");
+                rope.putObject("full_attention").put("rope_type", "default").put("rope_theta", 1000000.0);
+                rope.putObject("sliding_attention").put("rope_type", "default").put("rope_theta", 10000.0);
+                n.put("attention_bias", true);
+                n.put("tie_word_embeddings", false);
+            }
             default -> throw new IllegalArgumentException("unknown tiny architecture " + arch);
         }
         return n;
@@ -170,6 +203,28 @@ public final class TinyHfFolders {
         n.put("use_cache", true);
     }
 
+    private static void gemmaLike(ObjectNode n, int hidden, int heads, int kv, int headDim, int inter,
+            int positions) {
+        n.put("model_type", "gemma3_text");
+        n.putArray("architectures").add("Gemma3ForCausalLM");
+        n.put("hidden_size", hidden);
+        n.put("num_hidden_layers", 2);
+        n.put("num_attention_heads", heads);
+        n.put("num_key_value_heads", kv);
+        n.put("head_dim", headDim);
+        n.put("intermediate_size", inter);
+        n.put("max_position_embeddings", positions);
+        n.put("hidden_activation", "gelu_pytorch_tanh");
+        n.put("rms_norm_eps", 1e-6);
+        n.putNull("final_logit_softcapping");
+        n.putNull("attn_logit_softcapping");
+        n.put("use_bidirectional_attention", false);
+        n.put("attention_dropout", 0.0);
+        n.put("initializer_range", 0.02);
+        n.put("use_cache", true);
+        n.put("pad_token_id", 258);
+    }
+
     /**
      * Writes a word-level {@code tokenizer.json} in the HuggingFace format (whitespace and punctuation split, unknown
      * words to {@code [UNK]}) of 64 entries, so that a tiny folder opens like a downloaded one with {@code --model-hf}.
@@ -179,11 +234,27 @@ public final class TinyHfFolders {
      * @throws IOException when writing fails
      */
     public static void writeWordTokenizer(Path folder) throws IOException {
+        writeWordTokenizer(folder, 64);
+    }
+
+    /**
+     * Writes the word-level {@code tokenizer.json} of {@link #writeWordTokenizer(Path)} with {@code size} entries
+     * (the words, then {@code w<id>} fillers): with the model's whole vocabulary every id a model can generate decodes
+     * to a word of its own, so two continuations print the same text only when they are the same tokens.
+     *
+     * @param folder the model folder
+     * @param size entries, at least 40
+     * @throws IOException when writing fails
+     */
+    public static void writeWordTokenizer(Path folder, int size) throws IOException {
         String[] words = {"[UNK]", "<s>", "</s>", "<pad>", "---", "the", "cat", "sat", "on", "mat", "a", "dog", ".",
             ",", "=", "+", "*", ";", "The", "Quiet", "thoughts", "before", "speaking", "every", "time", "thinking",
             "helps", "and", "12", "34", "46", "7", "8", "56", "9", "81", "Once", "upon", "there", "was"};
         ObjectNode vocab = JSON.createObjectNode();
-        for (int i = 0; i < 64; i++) {
+        if (size < words.length) {
+            throw new IllegalArgumentException("a word tokenizer needs at least " + words.length + " entries");
+        }
+        for (int i = 0; i < size; i++) {
             vocab.put(i < words.length ? words[i] : "w" + i, i);
         }
         ObjectNode root = JSON.createObjectNode();
@@ -240,9 +311,11 @@ public final class TinyHfFolders {
             float[] d = new float[Math.toIntExact(size)];
             String name = e.getKey();
             boolean norm = (name.contains("norm") || name.contains("ln_")) && name.endsWith(".weight");
+            // Gemma's norms multiply by 1 + w: their stored weights are offsets around 0
+            double normCentre = "gemma3_text".equals(spec.modelType()) ? 0 : 1;
             for (int i = 0; i < d.length; i++) {
                 double u = rng.nextDouble() * 2 - 1;
-                d[i] = (float) (norm ? 1 + 0.2 * u : 0.3 * u);
+                d[i] = (float) (norm ? normCentre + 0.2 * u : 0.3 * u);
             }
             tensors.put(name, new FloatTensor(e.getValue(), d));
         }

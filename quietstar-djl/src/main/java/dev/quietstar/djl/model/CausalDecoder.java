@@ -16,9 +16,9 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * A causal transformer decoder (GPT-2 or Llama family) on DJL, with the inputs Quiet-STaR needs and inference APIs
- * hide: input embeddings instead of ids, explicit position ids, an additive 4-D attention mask over cached plus new
- * keys, and a key/value cache that stays in the autograd graph.
+ * A causal transformer decoder (GPT-2 or Llama family, Gemma 3 included) on DJL, with the inputs Quiet-STaR needs
+ * and inference APIs hide: input embeddings instead of ids, explicit position ids, an additive 4-D attention mask over
+ * cached plus new keys, and a key/value cache that stays in the autograd graph.
  *
  * <p>Weights are DJL {@link Parameter}s named as in HuggingFace checkpoints ({@code transformer.h.0.attn.c_attn.weight},
  * {@code model.layers.0.self_attn.q_proj.weight}, ...) and in HuggingFace layouts (GPT-2's {@code Conv1D} weights
@@ -71,7 +71,8 @@ public final class CausalDecoder implements AutoCloseable {
             float[] data = new float[Math.toIntExact(shape.size())];
             if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")
                     || name.endsWith("layernorm.weight") || name.endsWith("norm.weight")) {
-                java.util.Arrays.fill(data, 1f);
+                // norms start as the identity scale: 1, or an offset of 0 where the norm multiplies by 1 + w
+                java.util.Arrays.fill(data, 1f - config.spec().normWeightOffset());
             } else if (!name.endsWith(".bias")) {
                 double std = 0.02;
                 if (config.architecture() == Architecture.GPT2 && name.endsWith("c_proj.weight")) {
@@ -345,7 +346,8 @@ public final class CausalDecoder implements AutoCloseable {
     }
 
     /**
-     * Looks up token embeddings.
+     * Looks up token embeddings, as the first block receives them: multiplied by
+     * {@link dev.quietstar.core.checkpoint.DecoderSpec#embeddingScale()} (Gemma's sqrt(H); 1 for the others).
      *
      * @param ids token ids, (batch, length), integer type
      * @return embeddings, (batch, length, H), attached to the ids' manager
@@ -353,7 +355,18 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public NDArray embed(NDArray ids) {
         checkIds(ids);
-        return TransformerBlocks.lookup(tokenEmbedding(), ids);
+        NDArray rows = TransformerBlocks.lookup(tokenEmbedding(), ids);
+        float scale = config.spec().embeddingScale();
+        return scale == 1f ? rows : Ops.mul(rows, scale);
+    }
+
+    /**
+     * What a looked-up embedding row is multiplied by before the first block (see {@link #embed}).
+     *
+     * @return Gemma's sqrt(H) in float32, else 1
+     */
+    public float embeddingScale() {
+        return config.spec().embeddingScale();
     }
 
     /**

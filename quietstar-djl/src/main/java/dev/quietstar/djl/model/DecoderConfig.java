@@ -92,7 +92,8 @@ public record DecoderConfig(DecoderSpec spec) {
     /**
      * HuggingFace {@code model_type}.
      *
-     * @return {@code gpt2}, {@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3} or {@code phi3}
+     * @return {@code gpt2}, {@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3}, {@code phi3} or
+     *     {@code gemma3_text}
      */
     public String modelType() {
         return spec.modelType();

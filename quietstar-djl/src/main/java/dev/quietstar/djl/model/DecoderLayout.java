@@ -8,8 +8,9 @@ import java.util.Map;
  * The HuggingFace tensor layout of a decoder architecture: every weight's canonical name and shape, in a stable
  * order. GPT-2 keeps {@code Conv1D} weights in x out under {@code transformer.}; the Llama family keeps
  * {@code Linear} weights out x in under {@code model.}, with q/k/v (and o) biases and per-head q/k norms only when the
- * config says so, Phi-3's fused {@code qkv_proj} and {@code gate_up_proj} in place of the separate projections, and a
- * separate {@code lm_head} only when it is not tied. Loading, saving and random initialisation all walk this one list.
+ * config says so, Phi-3's fused {@code qkv_proj} and {@code gate_up_proj} in place of the separate projections,
+ * Gemma's two feed-forward norms, and a separate {@code lm_head} only when it is not tied. Loading, saving and random
+ * initialisation all walk this one list.
  */
 final class DecoderLayout {
 
@@ -67,6 +68,10 @@ final class DecoderLayout {
                     m.put(p + "self_attn.o_proj.bias", new Shape(h));
                 }
                 m.put(p + "post_attention_layernorm.weight", new Shape(h));
+                if (c.spec().sandwichNorms()) {
+                    m.put(p + "pre_feedforward_layernorm.weight", new Shape(h));
+                    m.put(p + "post_feedforward_layernorm.weight", new Shape(h));
+                }
                 if (c.spec().fusedProjections()) {
                     m.put(p + "mlp.gate_up_proj.weight", new Shape(2L * c.intermediateSize(), h));
                 } else {

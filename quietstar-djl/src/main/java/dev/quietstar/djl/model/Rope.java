@@ -8,7 +8,8 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Rotary position embeddings (Su et al., 2021) in the HuggingFace "rotate half" convention used by Llama,
- * Mistral, Qwen2, Qwen3 and Phi-3 checkpoints (Phi-3 may rotate only the first part of each head).
+ * Mistral, Qwen2, Qwen3, Phi-3 and Gemma 3 checkpoints (Phi-3 may rotate only the first part of each head; Gemma 3's
+ * sliding layers have a table of their own).
  */
 final class Rope {
 

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The transformer arithmetic of a {@link CausalDecoder}: GPT-2 blocks (LayerNorm, fused q/k/v {@code Conv1D},
  * GELU-tanh MLP, learned positions) and Llama blocks (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU;
- * Qwen3's per-head q/k RMSNorm; Phi-3's fused projections and partial rotary embedding),
+ * Qwen3's per-head q/k RMSNorm; Phi-3's fused projections and partial rotary embedding; Gemma 3's 1 + w norms,
+ * sandwich norms, GELU-tanh gate, query_pre_attn_scalar and a rotary table per layer kind),
  * the final norm, and the two ways a layer attends: densely under an additive 4-D mask over cached plus new keys,
  * or with the element-wise diagonal of a thought pass (docs/algorithm.md section 2). The decoder owns the weights and checks
  * the inputs; this class only computes, reading the weights through {@link CausalDecoder#weight(String)}.
@@ -35,21 +36,27 @@ final class TransformerBlocks {
     /** Runs every block and the final norm; returns the hidden states and the keys/values each layer kept. */
     DecoderOutput layers(NDArray embeddings, NDArray pos, Attend attend) {
         NDArray x = embeddings;
-        NDArray cos = null;
-        NDArray sin = null;
+        NDArray[] full = null;
+        NDArray[] sliding = null;
         if (config.architecture() == Architecture.GPT2) {
             x = x.add(lookup(weight("transformer.wpe.weight"), pos));
         } else {
-            NDArray[] cs = Rope.cosSin(pos, config.spec().rotaryInverseFrequencies());
-            cos = cs[0];
-            sin = cs[1];
+            full = Rope.cosSin(pos, config.spec().rotaryInverseFrequencies());
         }
         List<NDArray> keys = new ArrayList<>();
         List<NDArray> values = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
+            NDArray[] cs = full;
+            if (config.spec().slidingLayer(i)) {
+                // Gemma's sliding layers rotate with their own base (rope_local_base_freq)
+                if (sliding == null) {
+                    sliding = Rope.cosSin(pos, config.spec().rotaryInverseFrequencies(i));
+                }
+                cs = sliding;
+            }
             NDArray[] out = config.architecture() == Architecture.GPT2
                     ? gpt2Block(i, x, attend)
-                    : llamaBlock(i, x, attend, cos, sin);
+                    : llamaBlock(i, x, attend, cs[0], cs[1]);
             x = out[0];
             keys.add(out[1]);
             values.add(out[2]);
@@ -69,12 +76,13 @@ final class TransformerBlocks {
     /** Dense attention under an additive mask over the cached keys followed by the new ones. */
     Attend dense(NDArray mask, KvCache past) {
         int groups = config.heads() / config.kvHeads();
+        double divisor = config.spec().attentionScoreDivisor();
         return (i, q, k, v) -> {
             if (past != null) {
                 k = NDArrays.concat(new ai.djl.ndarray.NDList(past.keys().get(i), k), 2);
                 v = NDArrays.concat(new ai.djl.ndarray.NDList(past.values().get(i), v), 2);
             }
-            return new NDArray[] {attention(q, repeatKv(k, groups), repeatKv(v, groups), mask), k, v};
+            return new NDArray[] {attention(q, repeatKv(k, groups), repeatKv(v, groups), mask, divisor), k, v};
         };
     }
 
@@ -88,7 +96,7 @@ final class TransformerBlocks {
         return (i, q, k, v) -> {
             NDArray kr = repeatKv(cache.real().keys().get(i), groups);
             NDArray vr = repeatKv(cache.real().values().get(i), groups);
-            double scale = Math.sqrt(q.getShape().get(3));
+            double scale = config.spec().attentionScoreDivisor();
             NDArray realScores = Ops.div(q.matMul(kr.transpose(0, 1, 3, 2)), scale).add(realMask);
             List<NDArray> passKeys = new ArrayList<>();
             List<NDArray> passValues = new ArrayList<>();
@@ -170,8 +178,14 @@ final class TransformerBlocks {
         k = Rope.apply(k, cos, sin);
         NDArray[] ctx = attend.apply(i, q, k, v);
         NDArray attn = linear(ctx[0], p + "self_attn.o_proj", config.spec().outputProjectionBias());
+        boolean sandwich = config.spec().sandwichNorms();
+        if (sandwich) {
+            // Gemma: the attention output is normed before it joins the residual, and the MLP has its own norm
+            attn = rmsNorm(attn, p + "post_attention_layernorm.weight");
+        }
         NDArray x1 = x.add(attn);
-        NDArray n = rmsNorm(x1, p + "post_attention_layernorm.weight");
+        NDArray n = rmsNorm(x1, p + (sandwich ? "pre_feedforward_layernorm.weight"
+                : "post_attention_layernorm.weight"));
         NDArray gate;
         NDArray up;
         if (config.spec().fusedProjections()) {
@@ -184,17 +198,24 @@ final class TransformerBlocks {
             gate = linear(n, p + "mlp.gate_proj", false);
             up = linear(n, p + "mlp.up_proj", false);
         }
-        NDArray act = gate.mul(sigmoid(gate)).mul(up);
-        return new NDArray[] {x1.add(linear(act, p + "mlp.down_proj", false)), ctx[1], ctx[2]};
+        NDArray act = (config.spec().geluTanhMlp() ? geluTanh(gate) : gate.mul(sigmoid(gate))).mul(up);
+        NDArray f = linear(act, p + "mlp.down_proj", false);
+        if (sandwich) {
+            f = rmsNorm(f, p + "post_feedforward_layernorm.weight");
+        }
+        return new NDArray[] {x1.add(f), ctx[1], ctx[2]};
     }
 
-    /** Scaled dot-product attention; q (b, nh, l, hd), k and v (b, nh, K, hd), mask (b, 1, l, K). */
-    private static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
+    /**
+     * Scaled dot-product attention; q (b, nh, l, hd), k and v (b, nh, K, hd), mask (b, 1, l, K), scores divided by
+     * {@code divisor} (sqrt(head_dim), or Gemma's sqrt(query_pre_attn_scalar)).
+     */
+    private static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double divisor) {
         long b = q.getShape().get(0);
         long nh = q.getShape().get(1);
         long l = q.getShape().get(2);
         long hd = q.getShape().get(3);
-        NDArray scores = Ops.div(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(hd)).add(mask);
+        NDArray scores = Ops.div(q.matMul(k.transpose(0, 1, 3, 2)), divisor).add(mask);
         NDArray probs = scores.softmax(-1);
         return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, nh * hd);
     }
@@ -221,7 +242,14 @@ final class TransformerBlocks {
 
     private NDArray rmsNorm(NDArray x, String name) {
         NDArray ms = x.square().mean(new int[] {-1}, true);
-        return x.div(Ops.add(ms, config.normEps()).sqrt()).mul(weight(name));
+        NDArray normed = x.div(Ops.add(ms, config.normEps()).sqrt());
+        float offset = config.spec().normWeightOffset();
+        // Gemma stores its norm weights as offsets from 1: x / rms(x) * (1 + w)
+        if (offset == 0) {
+            return normed.mul(weight(name));
+        }
+        NDArray w = weight(name);
+        return normed.mul(local(w.add(Ops.constant(x.getManager(), offset, w.getDataType())), x.getManager()));
     }
 
     private static NDArray geluTanh(NDArray x) {

@@ -61,6 +61,26 @@ public final class MetaTokens {
      */
     public static MetaTokens initialise(NDManager manager, NDArray embedding, int[] initIds, int startId, int endId,
             double scale) {
+        return initialise(manager, embedding, 1f, initIds, startId, endId, scale);
+    }
+
+    /**
+     * Initialises both meta-tokens to the mean embedding of the given token ids as the first block receives
+     * embeddings: times the decoder's embedding multiplier (Gemma's sqrt(H)), so that a meta-token enters the
+     * decoder like a looked-up, scaled token. The learned vectors are fed as they are, never scaled again.
+     *
+     * @param manager owner of the parameters
+     * @param embedding the token embedding matrix, (vocab, H)
+     * @param embeddingScale what the decoder multiplies looked-up rows by
+     *     ({@code DecoderSpec#embeddingScale()})
+     * @param initIds ids whose mean embedding starts both meta-tokens
+     * @param startId id of the start-of-thought token
+     * @param endId id of the end-of-thought token
+     * @param scale the scale s
+     * @return the meta-tokens
+     */
+    public static MetaTokens initialise(NDManager manager, NDArray embedding, float embeddingScale, int[] initIds,
+            int startId, int endId, double scale) {
         if (initIds.length == 0) {
             throw new IllegalArgumentException("the meta-token initialisation text encodes to no token");
         }
@@ -76,7 +96,7 @@ public final class MetaTokens {
             }
         }
         for (int k = 0; k < sum.length; k++) {
-            sum[k] = (float) (sum[k] / initIds.length / scale);
+            sum[k] = (float) ((float) (sum[k] / initIds.length) * embeddingScale / scale);
         }
         return new MetaTokens(startId, endId, scale, manager.create(sum, new Shape(h)),
                 manager.create(sum.clone(), new Shape(h)));

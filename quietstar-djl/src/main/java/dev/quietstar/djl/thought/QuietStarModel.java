@@ -133,7 +133,7 @@ public final class QuietStarModel implements AutoCloseable {
         }
         int[] initIds = tok.encode(config.metaTokenInit());
         NDManager m = d.manager();
-        MetaTokens meta = MetaTokens.initialise(m, d.tokenEmbedding(), initIds, startId, endId,
+        MetaTokens meta = MetaTokens.initialise(m, d.tokenEmbedding(), d.embeddingScale(), initIds, startId, endId,
                 config.metaTokenScale());
         MlpMixingHead head = MlpMixingHead.initialise(m, d.config().hiddenSize(), seed);
         return new QuietStarModel(d, meta, head, tok, config, m);
@@ -254,10 +254,10 @@ public final class QuietStarModel implements AutoCloseable {
      * @param endText text whose token embeddings start the end-of-thought vector
      */
     public void reinitialiseMetaTokens(String startText, String endText) {
-        MetaTokens start = MetaTokens.initialise(manager, decoder.tokenEmbedding(), tokenizer.encode(startText),
-                metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
-        MetaTokens end = MetaTokens.initialise(manager, decoder.tokenEmbedding(), tokenizer.encode(endText),
-                metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
+        MetaTokens start = MetaTokens.initialise(manager, decoder.tokenEmbedding(), decoder.embeddingScale(),
+                tokenizer.encode(startText), metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
+        MetaTokens end = MetaTokens.initialise(manager, decoder.tokenEmbedding(), decoder.embeddingScale(),
+                tokenizer.encode(endText), metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
         try (NDManager scope = manager.newSubManager()) {
             this.metaTokens = MetaTokens.restore(manager, start.startEmbedding(scope), end.endEmbedding(scope),
                     metaTokens.startId(), metaTokens.endId(), metaTokens.scale());
@@ -324,7 +324,8 @@ public final class QuietStarModel implements AutoCloseable {
     }
 
     /**
-     * Input embeddings of token ids, with the learned vectors in place of the meta-tokens' embedding rows.
+     * Input embeddings of token ids, with the learned vectors in place of the meta-tokens' embedding rows. The
+     * vectors replace the rows after the decoder's embedding scale (Gemma's sqrt(H)): they are fed as they are.
      *
      * @param ids (rows, length) integer ids
      * @return (rows, length, H)

@@ -40,8 +40,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The ONNX backend against the DJL backend on the same checkpoints: a tiny GPT-2, a tiny Llama with grouped-query
  * attention (4 query heads over 2 key/value heads), the same Llama with Llama 3.1's rope scaling and a tiny Qwen3
- * (per-head q/k norms, head_dim apart from the width) and a tiny Phi-3 (fused projections, partial rotary), all with a
- * mixing head whose last layer is not zero.
+ * (per-head q/k norms, head_dim apart from the width), a tiny Phi-3 (fused projections, partial rotary) and a tiny
+ * Gemma 3 (scaled embeddings, sandwich norms, two rotary tables), all with a mixing head whose last layer is not zero.
  */
 class OnnxParityTest {
 
@@ -77,6 +77,12 @@ class OnnxParityTest {
             // Phi-3 (as Phi-4-mini): fused qkv_proj and gate_up_proj, 12 of each head's 16 values rotated
             case "phi3" -> new DecoderConfig(new DecoderSpec(true, "phi3", ByteTokenizer.VOCAB_SIZE, 48, 2, 3, 1, 16,
                     64, 256, 10000.0, 1e-5, false, false, RopeScaling.NONE, false, 12));
+            // Gemma 3: scaled embeddings, 1 + w norms, sandwich norms, GELU-tanh gate, query_pre_attn_scalar 24
+            // apart from head_dim 16, a sliding layer rotating with base 1e4 and a full one with 1e6 scaled
+            // linearly by 8; the 128-position window bounds the positions
+            case "gemma3" -> new DecoderConfig(new DecoderSpec(true, DecoderSpec.GEMMA3, ByteTokenizer.VOCAB_SIZE, 32,
+                    2, 4, 2, 16, 48, 128, 1000000.0, 1e-6, true, false, new RopeScaling("linear", 8.0, 0, 0, 0), true,
+                    16, new DecoderSpec.Gemma(24, 10000.0, RopeScaling.NONE, List.of(true, false), 128)));
             default -> DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 256);
         };
         CausalDecoder decoder;
@@ -170,7 +176,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3", "gemma3"})
     void logitsAndMixedLogitsEqualDjlWithForcedThoughts(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 11);
         SplittableRandom rng = new SplittableRandom(5);
@@ -212,7 +218,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3", "gemma3"})
     void greedyGenerationWithThinkingEqualsDjlTokenForTokenOnTwentyPrompts(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 12);
         GenerationOptions options = GenerationOptions.defaults(16);
@@ -240,7 +246,7 @@ class OnnxParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3"})
+    @ValueSource(strings = {"gpt2", "llama", "llama3", "qwen3", "phi3", "gemma3"})
     void scoresWithGreedyThoughtsEqualDjlsParallelScores(String arch) throws Exception {
         Path ckpt = checkpoint(arch, 13);
         try (DjlReasoner djl = DjlReasoner.open(ckpt, Device.cpu());

@@ -119,12 +119,17 @@ class OnnxReferenceParityTest {
                 cached = Math.max(cached, maxAbsDiff(want[t], out.logits(), 0));
             }
             step.release(out.cache());
-            // greedy: each step's arg-max fed back, compared with the reference's
-            int[] refTokens = ref.greedy(ids, steps);
+            // greedy: each step's arg-max fed back, compared with the reference's; never a meta-token, which the
+            // export feeds as its learned vector (the reference would look its row up)
+            int[] meta = {ByteTokenizer.START_OF_THOUGHT, ByteTokenizer.END_OF_THOUGHT};
+            int[] refTokens = ref.greedy(ids, steps, meta);
             int[] ortTokens = new int[steps];
             out = step.forwardAll(all, pos, 1, n, ThinkThenTalk.causalWithPadding(valid, n), null);
             float[] last = java.util.Arrays.copyOfRange(out.logits(), (n - 1) * v, n * v);
             for (int s = 0; s < steps; s++) {
+                for (int id : meta) {
+                    last[id] = Float.NEGATIVE_INFINITY;
+                }
                 ortTokens[s] = argMax(last);
                 if (s == steps - 1) {
                     break;

@@ -36,12 +36,10 @@ final class DecoderGraph {
         String embName = spec.llama() ? "model.embed_tokens.weight" : "transformer.wte.weight";
         String wte = g.initializer(embName, new long[] {v, h}, weights.take(embName, v, h));
         String x = embed(wte, h);
-        String cos = null;
-        String sin = null;
+        String[] full = null;
+        String[] sliding = null;
         if (spec.llama()) {
-            String[] cs = rotaryTables();
-            cos = cs[0];
-            sin = cs[1];
+            full = rotaryTables("rope.inv_freq", spec.rotaryInverseFrequencies());
         } else {
             long maxPos = spec.maxPositions();
             String wpe = g.initializer("transformer.wpe.weight", new long[] {maxPos, h},
@@ -49,7 +47,15 @@ final class DecoderGraph {
             x = g.op("Add", x, g.opAttrs("Gather", Map.of("axis", 0L), wpe, OnnxLayout.POSITION_IDS));
         }
         for (int i = 0; i < spec.layers(); i++) {
-            x = spec.llama() ? llamaBlock(i, x, cos, sin) : gpt2Block(i, x);
+            String[] cs = full;
+            if (spec.slidingLayer(i)) {
+                // Gemma's sliding layers rotate with their own base (rope_local_base_freq)
+                if (sliding == null) {
+                    sliding = rotaryTables("rope.local_inv_freq", spec.rotaryInverseFrequencies(i));
+                }
+                cs = sliding;
+            }
+            x = spec.llama() ? llamaBlock(i, x, cs[0], cs[1]) : gpt2Block(i, x);
         }
         String hidden = spec.llama() ? rmsNorm(x, "model.norm.weight") : layerNorm(x, "transformer.ln_f.");
         g.named(OnnxLayout.HIDDEN_STATES, "Identity", Map.of(), hidden);
@@ -72,9 +78,15 @@ final class DecoderGraph {
         return g;
     }
 
-    /** Token embeddings with the learned meta-token vectors in place of the meta-tokens' rows. */
+    /**
+     * Token embeddings (times Gemma's sqrt(H) where the spec scales them) with the learned meta-token vectors, fed as
+     * they are, in place of the meta-tokens' rows.
+     */
     private String embed(String wte, int h) {
         String e = g.opAttrs("Gather", Map.of("axis", 0L), wte, OnnxLayout.INPUT_IDS);
+        if (spec.embeddingScale() != 1f) {
+            e = g.op("Mul", e, g.constFloatScalar(spec.embeddingScale()));
+        }
         String start = g.initializer("quietstar.start_embedding", new long[] {h},
                 weights.take("quietstar.start_embedding", h));
         String end = g.initializer("quietstar.end_embedding", new long[] {h},
@@ -89,9 +101,8 @@ final class DecoderGraph {
     }
 
     /** cos and sin of the rotary angles at the given positions, each (batch, 1, sequence, rotary_dim). */
-    private String[] rotaryTables() {
-        float[] inv = spec.rotaryInverseFrequencies();
-        String invFreq = g.initializer("rope.inv_freq", new long[] {inv.length}, inv);
+    private String[] rotaryTables(String name, float[] inv) {
+        String invFreq = g.initializer(name, new long[] {inv.length}, inv);
         String pos = g.opAttrs("Cast", Map.of("to", (long) DataType.FLOAT.getNumber()), OnnxLayout.POSITION_IDS);
         String freqs = g.op("Mul", g.op("Unsqueeze", pos, g.constLongs(-1)), invFreq);
         String emb = g.op("Unsqueeze", g.opAttrs("Concat", Map.of("axis", -1L), freqs, freqs), g.constLongs(1));
@@ -150,8 +161,15 @@ final class DecoderGraph {
         qs = rope(qs, cos, sin);
         ks = rope(ks, cos, sin);
         String ctx = attention(i, qs, ks, vs);
-        String x1 = g.op("Add", x, linear(ctx, p + "self_attn.o_proj", h, q, spec.outputProjectionBias()));
-        String n = rmsNorm(x1, p + "post_attention_layernorm.weight");
+        String attn = linear(ctx, p + "self_attn.o_proj", h, q, spec.outputProjectionBias());
+        boolean sandwich = spec.sandwichNorms();
+        if (sandwich) {
+            // Gemma: the attention output is normed before it joins the residual, and the MLP has its own norm
+            attn = rmsNorm(attn, p + "post_attention_layernorm.weight");
+        }
+        String x1 = g.op("Add", x, attn);
+        String n = rmsNorm(x1, p + (sandwich ? "pre_feedforward_layernorm.weight"
+                : "post_attention_layernorm.weight"));
         String gate;
         String up;
         if (spec.fusedProjections()) {
@@ -164,8 +182,12 @@ final class DecoderGraph {
             gate = linear(n, p + "mlp.gate_proj", inter, h, false);
             up = linear(n, p + "mlp.up_proj", inter, h, false);
         }
-        String act = g.op("Mul", g.op("Mul", gate, g.op("Sigmoid", gate)), up);
-        return g.op("Add", x1, linear(act, p + "mlp.down_proj", h, inter, false));
+        String act = g.op("Mul", spec.geluTanhMlp() ? geluTanh(gate) : g.op("Mul", gate, g.op("Sigmoid", gate)), up);
+        String f = linear(act, p + "mlp.down_proj", h, inter, false);
+        if (sandwich) {
+            f = rmsNorm(f, p + "post_feedforward_layernorm.weight");
+        }
+        return g.op("Add", x1, f);
     }
 
     /**
@@ -197,7 +219,7 @@ final class DecoderGraph {
         String one = g.constLongs(2);
         String kt = g.opAttrs("Transpose", Map.of("perm", new long[] {0, 1, 3, 2}), keys);
         String scores = g.op("MatMul", qg, g.op("Unsqueeze", kt, one));
-        scores = g.op("Div", scores, g.constFloatScalar((float) Math.sqrt(hd)));
+        scores = g.op("Div", scores, g.constFloatScalar((float) spec.attentionScoreDivisor()));
         scores = g.op("Add", scores, g.op("Unsqueeze", OnnxLayout.ATTENTION_MASK, g.constLongs(1)));
         String probs = g.opAttrs("Softmax", Map.of("axis", -1L), scores);
         String ctx = g.op("MatMul", probs, g.op("Unsqueeze", values, one));
@@ -235,11 +257,26 @@ final class DecoderGraph {
         return rmsNorm(x, name, spec.hiddenSize());
     }
 
-    /** RMSNorm over the last axis, of width {@code size}. */
+    /**
+     * RMSNorm over the last axis, of width {@code size}; for Gemma, whose norm weights are offsets from 1, the
+     * initializer holds {@code 1 + w} computed in float32 as transformers does before multiplying.
+     */
     private String rmsNorm(String x, String name, long size) {
         String ms = g.opAttrs("ReduceMean", Map.of("axes", new long[] {-1}, "keepdims", 1L), g.op("Mul", x, x));
         String denom = g.op("Sqrt", g.op("Add", ms, g.constFloatScalar((float) spec.normEps())));
-        return g.op("Mul", g.op("Div", x, denom), weight(name, size));
+        float offset = spec.normWeightOffset();
+        String w;
+        if (offset == 0) {
+            w = weight(name, size);
+        } else {
+            float[] values = weights.take(name, size);
+            float[] shifted = new float[values.length];
+            for (int i = 0; i < values.length; i++) {
+                shifted[i] = offset + values[i];
+            }
+            w = g.initializer(name + ".plus_one", new long[] {size}, shifted);
+        }
+        return g.op("Mul", g.op("Div", x, denom), w);
     }
 
     private String geluTanh(String x) {

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>The graphs compute what the DJL decoder computes: GPT-2 blocks (LayerNorm, {@code Conv1D} weights in x out,
  * GELU-tanh, learned positions) and Llama-family blocks (RMSNorm, rotate-half RoPE at the given position ids, SwiGLU,
  * grouped-query attention by broadcasting each key/value head over its group of query heads; Qwen3's per-head q/k
- * norms, Phi-3's fused projections and partial rotary embedding), scaled dot-product
- * attention with the additive mask added after the 1/sqrt(head_dim) scaling, and lm_head as the (tied) embedding.
+ * norms, Phi-3's fused projections and partial rotary embedding; Gemma 3's scaled embeddings, 1 + w norms, sandwich
+ * norms, GELU-tanh gate and a rotary table per layer kind), scaled dot-product attention with the additive mask added
+ * after the 1/sqrt(head_dim) (Gemma: 1/sqrt(query_pre_attn_scalar)) scaling, and lm_head as the (tied) embedding.
  */
 public final class OnnxExporter {
 
