@@ -89,15 +89,19 @@ final class SpanEvaluation {
         return DjlReasoner.wrap(model).withStep(new SteppedReasoner.StepTask<Result>() {
             @Override
             public <C> Result run(DecoderStep<C> step, ThinkThenTalk loop) {
-                return evaluate(label, model, examples, workedSolutions, sampled, source, seed, constantId,
-                        (DjlDecoderStep) step, loop);
+                // The checked step the reasoner hands out scores; a DJL step of the same model turns the demo's
+                // DJL samplers into plain-array ones.
+                try (DjlDecoderStep samplers = new DjlDecoderStep(model)) {
+                    return evaluate(label, model, examples, workedSolutions, sampled, source, seed, constantId,
+                            step, samplers, loop);
+                }
             }
         });
     }
 
-    private static Result evaluate(String label, QuietStarModel model, List<EvalExample> examples,
+    private static <C> Result evaluate(String label, QuietStarModel model, List<EvalExample> examples,
             List<String> workedSolutions, Result sampled, Source source, long seed, int constantId,
-            DjlDecoderStep step, ThinkThenTalk loop) {
+            DecoderStep<C> step, DjlDecoderStep samplers, ThinkThenTalk loop) {
         TextTokenizer tok = model.tokenizer();
         int span = model.config().lookahead();
         int n = model.config().thoughtLength();
@@ -125,7 +129,7 @@ final class SpanEvaluation {
             int[] answer = tok.encode(AnswerEvaluator.answerText(ex));
             int[] forced = forcedThought(source, tok, n, e, workedSolutions, sampled, examples.size());
             SpanThought.Scored s = thinker.score(step, prompt, answer,
-                    step.adapt(sampler(source, model, seed, e, constantId, forced)));
+                    samplers.adapt(sampler(source, model, seed, e, constantId, forced)));
             List<Double> logProbs = new ArrayList<>();
             int right = 0;
             double renormalised = 1;
@@ -152,7 +156,7 @@ final class SpanEvaluation {
             long t0 = System.nanoTime();
             SpanThought.Scored g = thinker.generate(step, prompt,
                     answer.length + AnswerEvaluator.DEFAULT_GENERATION_MARGIN, newline,
-                    step.adapt(sampler(source, model, seed, e, constantId, forced)));
+                    samplers.adapt(sampler(source, model, seed, e, constantId, forced)));
             nanos += System.nanoTime() - t0;
             generatedTokens += g.tokens().length;
             String text = tok.decode(g.tokens());

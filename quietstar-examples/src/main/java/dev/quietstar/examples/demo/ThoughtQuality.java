@@ -66,13 +66,18 @@ final class ThoughtQuality {
         return DjlReasoner.wrap(model).withStep(new SteppedReasoner.StepTask<Point>() {
             @Override
             public <C> Point run(DecoderStep<C> decoder, ThinkThenTalk loop) {
-                return measure(model, step, examples, workedSolutions, seed, (DjlDecoderStep) decoder, loop);
+                // The checked step the reasoner hands out scores; a DJL step of the same model turns the demo's
+                // DJL samplers into plain-array ones.
+                try (DjlDecoderStep samplers = new DjlDecoderStep(model)) {
+                    return measure(model, step, examples, workedSolutions, seed, decoder, samplers, loop);
+                }
             }
         });
     }
 
-    private static Point measure(QuietStarModel model, int step, List<EvalExample> examples,
-            List<String> workedSolutions, long seed, DjlDecoderStep decoder, ThinkThenTalk loop) {
+    private static <C> Point measure(QuietStarModel model, int step, List<EvalExample> examples,
+            List<String> workedSolutions, long seed, DecoderStep<C> decoder, DjlDecoderStep samplers,
+            ThinkThenTalk loop) {
         TextTokenizer tok = model.tokenizer();
         SpanThought thinker = new SpanThought(loop, model.config().lookahead());
         int columns = ColumnArithmeticCorpus.COLUMNS;
@@ -88,7 +93,7 @@ final class ThoughtQuality {
             EvalExample ex = examples.get(e);
             int[] prompt = tok.withDocumentStart(tok.encode(ex.prompt()));
             int[] answer = tok.encode(AnswerEvaluator.answerText(ex));
-            SpanThought.Scored s = thinker.score(decoder, prompt, answer, decoder.adapt(ThoughtSamplers.categorical(
+            SpanThought.Scored s = thinker.score(decoder, prompt, answer, samplers.adapt(ThoughtSamplers.categorical(
                     model.config().thoughtTemperature(), new SplittableRandom(seed * 1_000_003L + e))));
             for (double lp : s.logProbs()) {
                 nll -= lp;
@@ -101,7 +106,7 @@ final class ThoughtQuality {
             String truth = workedSolutions.get(e);
             sampledExact += score(tok.decode(s.thoughtIds()), truth, sampledCols);
             SpanThought.Scored g = thinker.score(decoder, prompt, new int[] {answer[0]},
-                    decoder.adapt(ThoughtSamplers.greedy()));
+                    samplers.adapt(ThoughtSamplers.greedy()));
             greedyExact += score(tok.decode(g.thoughtIds()), truth, greedyCols);
         }
         int n = Math.max(1, examples.size());
