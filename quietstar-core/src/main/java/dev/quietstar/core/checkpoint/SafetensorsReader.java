@@ -87,7 +87,7 @@ public final class SafetensorsReader {
      * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
      */
     public static void forEachStored(Path file, BiConsumer<String, StoredTensor> consumer) {
-        forEachStored(file, (dtype, size) -> ByteBuffer.allocate(size), consumer);
+        forEachStored(file, (name, dtype, shape, size) -> ByteBuffer.allocate(size), consumer);
     }
 
     /** Chooses the buffer a tensor's bytes are read into. */
@@ -97,11 +97,15 @@ public final class SafetensorsReader {
         /**
          * A buffer for one tensor.
          *
-         * @param dtype the tensor's dtype code
-         * @param size its bytes
-         * @return a buffer of exactly {@code size} bytes remaining (heap or direct)
+         * @param name the tensor's name
+         * @param dtype the dtype of the bytes the buffer will hold: as stored, or F32 for a half-precision tensor
+         *     that {@link #forEachFloat32} widens
+         * @param shape the tensor's shape
+         * @param size the bytes the buffer will hold
+         * @return a buffer (heap or direct) with at least {@code size} bytes remaining; exactly {@code size} bytes
+         *     are written from its position on, and the rest is left alone (room a caller keeps for its own use)
          */
-        ByteBuffer allocate(String dtype, int size);
+        ByteBuffer allocate(String name, String dtype, long[] shape, int size);
     }
 
     /**
@@ -110,26 +114,87 @@ public final class SafetensorsReader {
      * heap.
      *
      * @param file the file
-     * @param allocator the buffer of each tensor, by dtype and size
-     * @param consumer receives each tensor's name and bytes, in the order of their bytes in the file
+     * @param allocator the buffer of each tensor, by name, dtype, shape and size
+     * @param consumer receives each tensor's name and bytes (a view of exactly its bytes in the allocated buffer),
+     *     in the order of their bytes in the file
      * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
      */
     public static void forEachStored(Path file, BufferAllocator allocator, BiConsumer<String, StoredTensor> consumer) {
+        each(file, allocator, false, consumer);
+    }
+
+    /**
+     * Like {@link #forEachStored(Path, BufferAllocator, BiConsumer)}, with half-precision tensors (BF16, F16)
+     * widened to float32 on the way (exactly: every half value is a float32 value) and handed over as F32. The
+     * half-precision bytes pass through one small reusable buffer, so a model stored in bfloat16 is never on the heap
+     * beside its float32 form: the only tensor-sized memory is the allocator's. Other dtypes are read as stored.
+     *
+     * @param file the file
+     * @param allocator the buffer of each tensor; asked for F32 and four bytes per value for half precision
+     * @param consumer receives each tensor's name and bytes, in the order of their bytes in the file
+     * @throws IllegalArgumentException naming the file, the problem and, where one is at fault, the tensor
+     */
+    public static void forEachFloat32(Path file, BufferAllocator allocator, BiConsumer<String, StoredTensor> consumer) {
+        each(file, allocator, true, consumer);
+    }
+
+    /** Bytes of half-precision data widened per read. */
+    private static final int WIDEN_CHUNK = 1 << 20;
+
+    private static void each(Path file, BufferAllocator allocator, boolean widenHalf,
+            BiConsumer<String, StoredTensor> consumer) {
         BoundedFiles.requireRegularFile(file, "safetensors file", "a model's weights are a regular .safetensors file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             SafetensorsHeader header = SafetensorsHeader.read(ch, file.toString());
             long dataStart = ch.size() - header.dataBytes();
+            ByteBuffer chunk = null;
             for (SafetensorsHeader.Entry e : header.tensors()) {
-                ByteBuffer bytes = allocator.allocate(e.dtype(), Math.toIntExact(e.end() - e.begin()))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                BoundedFiles.readFully(ch, bytes, dataStart + e.begin());
+                int stored = Math.toIntExact(e.end() - e.begin());
+                boolean half = widenHalf && ("BF16".equals(e.dtype()) || "F16".equals(e.dtype()));
+                String dtype = half ? "F32" : e.dtype();
+                int size = half ? Math.multiplyExact(stored, 2) : stored;
+                ByteBuffer target = allocator.allocate(e.name(), dtype, e.shape().clone(), size);
+                if (target.remaining() < size) {
+                    throw new IllegalStateException("the buffer for tensor '" + e.name() + "' has "
+                            + target.remaining() + " bytes remaining, " + size + " are needed");
+                }
+                ByteBuffer bytes = target.slice().order(ByteOrder.LITTLE_ENDIAN);
+                bytes.limit(size);
+                if (half) {
+                    if (chunk == null) {
+                        chunk = ByteBuffer.allocate(WIDEN_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+                    }
+                    widenFrom(ch, dataStart + e.begin(), stored, "BF16".equals(e.dtype()), chunk, bytes);
+                } else {
+                    BoundedFiles.readFully(ch, bytes, dataStart + e.begin());
+                }
                 bytes.flip();
-                consumer.accept(e.name(), new StoredTensor(e.dtype(), e.shape(), bytes));
+                consumer.accept(e.name(), new StoredTensor(dtype, e.shape(), bytes));
             }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("safetensors file " + file + " does not exist", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read safetensors file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads {@code stored} bytes of BF16 or F16 values at {@code position} and puts them into out as float32. */
+    private static void widenFrom(FileChannel ch, long position, int stored, boolean bf16, ByteBuffer chunk,
+            ByteBuffer out) throws IOException {
+        long pos = position;
+        int left = stored;
+        while (left > 0) {
+            chunk.clear();
+            chunk.limit(Math.min(left, chunk.capacity()));
+            BoundedFiles.readFully(ch, chunk, pos);
+            chunk.flip();
+            int n = chunk.remaining() / 2;
+            for (int i = 0; i < n; i++) {
+                short h = chunk.getShort(2 * i);
+                out.putFloat(bf16 ? Float.intBitsToFloat((h & 0xffff) << 16) : halfToFloat(h));
+            }
+            pos += chunk.limit();
+            left -= chunk.limit();
         }
     }
 

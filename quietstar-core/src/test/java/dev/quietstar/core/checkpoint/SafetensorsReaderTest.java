@@ -91,4 +91,50 @@ class SafetensorsReaderTest {
         SafetensorsWriter.writeFloats(floats, Map.of("w", new FloatTensor(new long[] {3}, new float[] {1, 2, 3})));
         assertThat(SafetensorsReader.read(floats).get("w").data()).containsExactly(1, 2, 3);
     }
+
+    @Test
+    void forEachFloat32WidensHalfPrecisionAcrossChunksIntoTheCallersBufferAndLeavesItsSpareRoomAlone()
+            throws Exception {
+        // 700 000 values: the BF16 and F16 tensors' bytes (1.4 MB each) span two of the reader's 1 MiB chunks.
+        int n = 700_000;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        Map<String, StoredTensor> stored = new LinkedHashMap<>();
+        ByteBuffer bf = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer hf = ByteBuffer.allocate(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            bf.putShort((short) rng.nextInt(1 << 16));
+            // finite float16 values of both signs, subnormals included (exponent field 0..30)
+            hf.putShort((short) ((rng.nextInt(2) << 15) | (rng.nextInt(31) << 10) | rng.nextInt(1 << 10)));
+        }
+        stored.put("bf", new StoredTensor("BF16", new long[] {n / 100, 100}, bf.flip()));
+        stored.put("hf", new StoredTensor("F16", new long[] {n}, hf.flip()));
+        stored.put("ids", new StoredTensor("I64", new long[] {2},
+                ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(7).putLong(-1).flip()));
+        Path f = tmp.resolve("half.safetensors");
+        SafetensorsWriter.write(f, stored);
+        Map<String, ByteBuffer> buffers = new LinkedHashMap<>();
+        Map<String, StoredTensor> seen = new LinkedHashMap<>();
+        SafetensorsReader.forEachFloat32(f, (name, dtype, shape, size) -> {
+            ByteBuffer b = ByteBuffer.allocateDirect(size + 8).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(size, 0x5a5a5a5a5a5a5a5aL); // spare room after the tensor's bytes
+            buffers.put(name, b);
+            assertThat(dtype).isEqualTo(name.equals("ids") ? "I64" : "F32");
+            return b;
+        }, seen::put);
+        assertThat(seen.keySet()).containsExactly("bf", "hf", "ids");
+        assertThat(seen.get("bf").dtype()).isEqualTo("F32");
+        assertThat(seen.get("bf").shape()).containsExactly(n / 100, 100);
+        for (String name : new String[] {"bf", "hf"}) {
+            float[] want = SafetensorsReader.toFloat("t", name, stored.get(name)).data();
+            java.nio.FloatBuffer got = seen.get(name).data().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            assertThat(got.remaining()).isEqualTo(n);
+            for (int i = 0; i < n; i++) {
+                if (Float.compare(got.get(i), want[i]) != 0) { // equal values; every NaN equal to NaN
+                    throw new AssertionError(name + "[" + i + "]: " + got.get(i) + " != " + want[i]);
+                }
+            }
+            assertThat(buffers.get(name).getLong(4 * n)).isEqualTo(0x5a5a5a5a5a5a5a5aL);
+        }
+        assertThat(seen.get("ids").data().getLong(8)).isEqualTo(-1L);
+    }
 }

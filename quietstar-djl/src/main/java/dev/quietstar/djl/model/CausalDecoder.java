@@ -317,6 +317,17 @@ public final class CausalDecoder implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a weight is one of the matrices with a row per vocabulary entry (the token embedding, an untied output
+     * head), the ones {@link #withVocabSize} grows.
+     *
+     * @param name the weight's name
+     * @return true for the vocabulary matrices
+     */
+    public static boolean isVocabularyMatrix(String name) {
+        return name.endsWith("wte.weight") || name.endsWith("embed_tokens.weight") || name.equals("lm_head.weight");
+    }
+
     private CausalDecoder grow(int newVocab, boolean consume) {
         if (newVocab < config.vocabSize()) {
             throw new IllegalArgumentException("cannot shrink the vocabulary from " + config.vocabSize() + " to "
@@ -326,8 +337,7 @@ public final class CausalDecoder implements AutoCloseable {
         try (NDManager tmp = manager.newSubManager()) {
             for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
                 NDArray a = e.getValue().getArray();
-                if (e.getKey().endsWith("wte.weight") || e.getKey().endsWith("embed_tokens.weight")
-                        || e.getKey().equals("lm_head.weight")) {
+                if (isVocabularyMatrix(e.getKey())) {
                     NDArray extra = a.mean(new int[] {0}, true).repeat(0, newVocab - config.vocabSize());
                     extra.attach(tmp);
                     NDArray grown = NDArrays.concat(new ai.djl.ndarray.NDList(a, extra), 0);

@@ -50,13 +50,32 @@ public final class HuggingFaceModels {
      * @return the decoder; nothing is half-loaded on error
      */
     public static CausalDecoder load(Path folder, Device device) {
+        return load(folder, device, 0);
+    }
+
+    /**
+     * Loads a decoder from a local folder with a vocabulary larger than the stored one: the vocabulary matrices get
+     * {@code extraTokens} more rows, each the mean of the stored rows, as {@link CausalDecoder#withVocabSize} would
+     * give them, but read into place at load, so adding tokens to a model (Quiet-STaR's two meta-tokens) copies no
+     * matrix and never holds two copies of one.
+     *
+     * @param folder the model folder
+     * @param device where the weights go
+     * @param extraTokens vocabulary entries to add after the stored ones (0 for none)
+     * @return the decoder, its vocabulary {@code vocab_size + extraTokens}; nothing is half-loaded on error
+     */
+    public static CausalDecoder load(Path folder, Device device, int extraTokens) {
         if (!Files.isDirectory(folder)) {
             throw new IllegalArgumentException("model folder " + folder + " does not exist or is not a folder");
         }
+        if (extraTokens < 0) {
+            throw new IllegalArgumentException("extraTokens is " + extraTokens + "; it must be 0 or more");
+        }
         DecoderConfig config = readConfig(folder);
         try (NDManager tmp = NDManager.newBaseManager(device)) {
-            Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);
-            return CausalDecoder.adopt(config, device, tensors);
+            Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder,
+                    name -> CausalDecoder.isVocabularyMatrix(name) ? extraTokens : 0);
+            return CausalDecoder.adopt(config.withVocabSize(config.vocabSize() + extraTokens), device, tensors);
         }
     }
 

@@ -131,6 +131,42 @@ public final class QuietStarModel implements AutoCloseable {
             throw new IllegalArgumentException("the tokenizer has no " + START_TOKEN + "/" + END_TOKEN
                     + " tokens and cannot be extended");
         }
+        return equip(d, tok, startId, endId, config, seed);
+    }
+
+    /**
+     * Opens a HuggingFace folder as a thinking model: like {@link #create} on {@link HuggingFaceModels#load}, but
+     * when the tokenizer lacks the meta-tokens their two rows are made at load, in place, instead of growing the
+     * vocabulary matrices afterwards, so the load holds each weight once.
+     *
+     * @param folder the model folder
+     * @param tokenizer its tokenizer; owned by the model from now on
+     * @param device where the weights go
+     * @param config the configuration
+     * @param seed seed of the mixing head's initialisation
+     * @return the model; on error nothing stays loaded (the tokenizer is the caller's to close)
+     */
+    public static QuietStarModel fromHuggingFace(Path folder, HfTextTokenizer tokenizer, Device device,
+            QuietStarConfig config, long seed) {
+        Objects.requireNonNull(config, "config");
+        boolean hasMeta = tokenizer.tokenId(START_TOKEN).isPresent() && tokenizer.tokenId(END_TOKEN).isPresent();
+        CausalDecoder d = HuggingFaceModels.load(folder, device, hasMeta ? 0 : 2);
+        try {
+            if (hasMeta) {
+                return create(d, tokenizer, config, seed);
+            }
+            int v = d.config().vocabSize() - 2;
+            return equip(d, tokenizer.withAppended(Map.of(START_TOKEN, v, END_TOKEN, v + 1)), v, v + 1, config,
+                    seed);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    /** Initialises the meta-token embeddings and a mixing head for a decoder whose vocabulary holds both ids. */
+    private static QuietStarModel equip(CausalDecoder d, TextTokenizer tok, int startId, int endId,
+            QuietStarConfig config, long seed) {
         int[] initIds = tok.encode(config.metaTokenInit());
         NDManager m = d.manager();
         MetaTokens meta = MetaTokens.initialise(m, d.tokenEmbedding(), d.embeddingScale(), initIds, startId, endId,

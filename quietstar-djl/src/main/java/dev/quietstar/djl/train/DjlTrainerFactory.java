@@ -165,20 +165,15 @@ public final class DjlTrainerFactory {
         }
         if (source instanceof ModelSource.HuggingFace hf) {
             HfTextTokenizer tokenizer = HfTextTokenizer.load(hf.folder(), Map.of());
-            CausalDecoder decoder = null;
             try {
                 CheckpointInfo.checkTokenizerFits(tokenizer.vocabSize(),
                         hf.folder().resolve("tokenizer.json").toString(),
                         HuggingFaceModels.readConfig(hf.folder()).vocabSize(), hf.folder().resolve("config.json"));
-                decoder = HuggingFaceModels.load(hf.folder(), device);
-                QuietStarModel model = QuietStarModel.create(decoder, tokenizer, config, seed);
+                QuietStarModel model = QuietStarModel.fromHuggingFace(hf.folder(), tokenizer, device, config, seed);
                 model.setOrigin(hf.folder());
                 return model;
             } catch (RuntimeException e) {
                 tokenizer.close();
-                if (decoder != null) {
-                    decoder.close();
-                }
                 throw e;
             }
         }
