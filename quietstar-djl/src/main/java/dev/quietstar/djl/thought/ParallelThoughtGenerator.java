@@ -99,7 +99,10 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
     /** {@inheritDoc} */
     @Override
     public ThoughtRollout<NDArray> generate(NDArray inputIds, NDArray attentionMask, ThoughtSampler<NDArray> sampler) {
-        NDManager m = inputIds.getManager();
+        NDManager caller = inputIds.getManager();
+        // A manager of its own (a child of the caller's, so whatever stays in it closes with the caller's), in which
+        // each decoder pass's intermediates are freed as soon as the pass is done (see ArraySweep).
+        NDManager m = caller.newSubManager();
         CausalDecoder decoder = model.decoder();
         long rows = inputIds.getShape().get(0);
         long len = inputIds.getShape().get(1);
@@ -109,11 +112,14 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                     + " + lookahead " + lookahead + " + 1 needs " + (len + thoughtPasses())
                     + " positions, the model has " + maxPos);
         }
-        NDArray ids = inputIds.toType(DataType.INT64, false);
+        NDArray ids = inputIds.toType(DataType.INT64, true);
+        ids.attach(m);
         int[][] attention = toIntMatrix(attentionMask);
         NDArray realMask = Masks.causalWithPadding(m, attention);
         NDArray positions = m.arange(0, len).toType(DataType.INT64, false).reshape(1, len).repeat(0, rows);
+        ArraySweep basePass = ArraySweep.from(m);
         DecoderOutput base = decoder.forward(model.inputEmbeddings(ids), positions, realMask, null);
+        basePass.closeAllBut(outputs(base.hidden(), base.cache()));
         KvCache cache = base.cache();
         ThoughtCache thoughtCache = new ThoughtCache(base.cache(), List.of());
         NDArray diagonal = layout == AttentionLayout.DENSE ? Masks.thoughtDiagonal(m, attention) : null;
@@ -142,14 +148,23 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 int s = k - (thoughtLength + 2); // feed x_{i+s}
                 emb = model.inputEmbeddings(shiftLeft(ids, s));
             }
+            ArraySweep pass = ArraySweep.from(m);
             if (layout == AttentionLayout.DENSE) {
                 DecoderOutput out = decoder.forward(emb, passPositions(positions, k),
                         passMask(realMask, diagonal, k), cache);
+                pass.closeAllBut(outputs(out.hidden(), out.cache()));
+                if (k > 1) {
+                    // the previous pass's concatenated keys and values are not read again (autograd keeps
+                    // what it needs); the base pass's stay with its output
+                    cache.keys().forEach(NDArray::close);
+                    cache.values().forEach(NDArray::close);
+                }
                 cache = out.cache();
                 hidden = out.hidden();
             } else {
                 ThoughtPassOutput out = decoder.forwardThoughtPass(emb, passPositions(positions, k), realMask,
                         ownMask, thoughtCache);
+                pass.closeAllBut(outputs(out.hidden(), out.cache().passes().get(out.cache().passes().size() - 1)));
                 thoughtCache = out.cache();
                 hidden = out.hidden();
             }
@@ -167,7 +182,20 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
             thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
             thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
         }
+        // The results belong to the caller's manager; what else stays in this one closes with it.
+        base.hidden().attach(caller);
+        thoughtIds.attach(caller);
+        thoughtLogits.attach(caller);
+        talk.forEach(t -> t.attach(caller));
         return new ThoughtRollout<>(base.hidden(), thoughtIds, thoughtLogits, talk);
+    }
+
+    /** A pass's outputs: its hidden states and the keys and values it cached. */
+    private static List<NDArray> outputs(NDArray hidden, KvCache cache) {
+        List<NDArray> keep = new ArrayList<>(cache.keys());
+        keep.addAll(cache.values());
+        keep.add(hidden);
+        return keep;
     }
 
     /**
