@@ -88,11 +88,10 @@ public final class DjlDecoderStep implements DecoderStep<DjlDecoderStep.Cache>, 
             boolean every) {
         long cached = past == null ? 0 : past.kv().length();
         try (NDManager work = call.newSubManager()) {
-            NDArray ids = work.create(tokenIds, new Shape(rows, length));
-            NDArray positions = work.create(positionIds, new Shape(rows, length));
             NDArray maskArray = work.create(mask, new Shape(rows, 1, length, cached + length));
-            DecoderOutput out = decoder.forward(model.inputEmbeddings(ids), positions, maskArray,
-                    past == null ? null : past.kv());
+            // ids and positions are checked in Java: no round trip to the engine per token
+            DecoderOutput out = decoder.forward(model.inputEmbeddings(work, tokenIds, rows, length), positionIds,
+                    maskArray, past == null ? null : past.kv());
             NDArray last = length == 1 || every ? out.hidden() : out.hidden().get(":, -1:, :");
             float[] hidden = last.toFloatArray();
             float[] logits = decoder.logits(last).toFloatArray();

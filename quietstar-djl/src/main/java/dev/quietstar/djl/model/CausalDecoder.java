@@ -365,6 +365,35 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public NDArray embed(NDArray ids) {
         checkIds(ids);
+        return embedChecked(ids);
+    }
+
+    /**
+     * Like {@link #embed(NDArray)} for ids the caller holds in Java (a decode step's): they are checked there, with
+     * no round trip to the engine.
+     *
+     * @param scope manager of the result
+     * @param ids token ids, row-major
+     * @param rows batch
+     * @param length tokens per row
+     * @return embeddings, (rows, length, H)
+     * @throws IllegalArgumentException when an id is outside the vocabulary or the counts do not match
+     */
+    public NDArray embed(NDManager scope, long[] ids, int rows, int length) {
+        if (ids.length == 0 || ids.length != (long) rows * length) {
+            throw new IllegalArgumentException("token ids must be rows x length = " + rows + " x " + length
+                    + " values, were " + ids.length);
+        }
+        for (long id : ids) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token ids must be in 0.." + (config.vocabSize() - 1)
+                        + " (the vocabulary), found " + id);
+            }
+        }
+        return embedChecked(scope.create(ids, new Shape(rows, length)));
+    }
+
+    private NDArray embedChecked(NDArray ids) {
         NDArray rows = TransformerBlocks.lookup(tokenEmbedding(), ids);
         float scale = config.spec().embeddingScale();
         return scale == 1f ? rows : Ops.mul(rows, scale);
@@ -419,6 +448,39 @@ public final class CausalDecoder implements AutoCloseable {
      * @throws IllegalArgumentException for wrong shapes or positions beyond the model's maximum
      */
     public DecoderOutput forward(NDArray inputEmbeds, NDArray positionIds, NDArray mask, KvCache past) {
+        checkShapes(inputEmbeds, positionIds, mask, past);
+        checkPositions(positionIds);
+        return blocks.layers(inputEmbeds, positionIds.toType(DataType.INT64, false), blocks.dense(mask, past));
+    }
+
+    /**
+     * Like {@link #forward(NDArray, NDArray, NDArray, KvCache)} with position ids the caller holds in Java (a decode
+     * step's): they are checked there, with no round trip to the engine.
+     *
+     * @param inputEmbeds (batch, length, H)
+     * @param positionIds (batch, length) positions, row-major
+     * @param mask additive mask, (batch, 1, length, past + length)
+     * @param past cache to attend to, or null
+     * @return final-norm hidden states and the extended cache
+     * @throws IllegalArgumentException for wrong shapes or positions beyond the model's maximum
+     */
+    public DecoderOutput forward(NDArray inputEmbeds, long[] positionIds, NDArray mask, KvCache past) {
+        Shape es = inputEmbeds.getShape();
+        if (es.dimension() != 3 || positionIds.length != es.get(0) * es.get(1)) {
+            throw new IllegalArgumentException("position ids must be one per input embedding, (batch, length) = "
+                    + es + " without its last axis; were " + positionIds.length);
+        }
+        for (long p : positionIds) {
+            if (p < 0 || p >= config.maxPositions()) {
+                throw new IllegalArgumentException(positionMessage(p, p));
+            }
+        }
+        NDArray pos = inputEmbeds.getManager().create(positionIds, new Shape(es.get(0), es.get(1)));
+        checkShapes(inputEmbeds, pos, mask, past);
+        return blocks.layers(inputEmbeds, pos, blocks.dense(mask, past));
+    }
+
+    private void checkShapes(NDArray inputEmbeds, NDArray positionIds, NDArray mask, KvCache past) {
         Shape es = inputEmbeds.getShape();
         if (es.dimension() != 3 || es.get(2) != config.hiddenSize()) {
             throw new IllegalArgumentException("input embeddings must have shape (batch, length, "
@@ -440,9 +502,6 @@ public final class CausalDecoder implements AutoCloseable {
             throw new IllegalArgumentException("attention mask must have shape (batch, 1, length, cached + length) = "
                     + expectedMask + ", was " + mask.getShape());
         }
-        checkPositions(positionIds);
-        NDArray pos = positionIds.toType(DataType.INT64, false);
-        return blocks.layers(inputEmbeds, pos, blocks.dense(mask, past));
     }
 
     /**
@@ -489,10 +548,14 @@ public final class CausalDecoder implements AutoCloseable {
         long maxPos = positionIds.max().toType(DataType.INT64, false).getLong();
         long minPos = positionIds.min().toType(DataType.INT64, false).getLong();
         if (minPos < 0 || maxPos >= config.maxPositions()) {
-            throw new IllegalArgumentException("position ids must be in 0.." + (config.maxPositions() - 1)
-                    + " (the model's max positions), were " + minPos + ".." + maxPos
-                    + ": the sequence plus thoughts is longer than the model's context");
+            throw new IllegalArgumentException(positionMessage(minPos, maxPos));
         }
+    }
+
+    private String positionMessage(long minPos, long maxPos) {
+        return "position ids must be in 0.." + (config.maxPositions() - 1) + " (the model's max positions), were "
+                + (minPos == maxPos ? Long.toString(minPos) : minPos + ".." + maxPos)
+                + ": the sequence plus thoughts is longer than the model's context";
     }
 
     private void checkIds(NDArray ids) {

@@ -23,10 +23,18 @@ final class TransformerBlocks {
 
     private final CausalDecoder decoder;
     private final DecoderConfig config;
+    /** The scalars every layer uses, made once: a scalar operand made per use costs the engine a call each time. */
+    private final NDArray normEps;
+    private final NDArray scoreDivisor;
+    private final NDArray normWeightOffset;
 
     TransformerBlocks(CausalDecoder decoder, DecoderConfig config) {
         this.decoder = decoder;
         this.config = config;
+        NDManager m = decoder.manager();
+        this.normEps = Ops.constant(m, config.normEps(), DataType.FLOAT32);
+        this.scoreDivisor = Ops.constant(m, config.spec().attentionScoreDivisor(), DataType.FLOAT32);
+        this.normWeightOffset = Ops.constant(m, config.spec().normWeightOffset(), DataType.FLOAT32);
     }
 
     private NDArray weight(String name) {
@@ -76,7 +84,7 @@ final class TransformerBlocks {
     /** Dense attention under an additive mask over the cached keys followed by the new ones. */
     Attend dense(NDArray mask, KvCache past) {
         int groups = config.heads() / config.kvHeads();
-        double divisor = config.spec().attentionScoreDivisor();
+        NDArray divisor = scoreDivisor;
         return (i, q, k, v) -> {
             if (past != null) {
                 k = NDArrays.concat(new ai.djl.ndarray.NDList(past.keys().get(i), k), 2);
@@ -96,8 +104,8 @@ final class TransformerBlocks {
         return (i, q, k, v) -> {
             NDArray kr = repeatKv(cache.real().keys().get(i), groups);
             NDArray vr = repeatKv(cache.real().values().get(i), groups);
-            double scale = config.spec().attentionScoreDivisor();
-            NDArray realScores = Ops.div(q.matMul(kr.transpose(0, 1, 3, 2)), scale).add(realMask);
+            NDArray scale = scoreDivisor;
+            NDArray realScores = q.matMul(kr.transpose(0, 1, 3, 2)).div(scale).add(realMask);
             List<NDArray> passKeys = new ArrayList<>();
             List<NDArray> passValues = new ArrayList<>();
             for (KvCache pass : cache.passes()) {
@@ -108,7 +116,7 @@ final class TransformerBlocks {
             passValues.add(repeatKv(v, groups));
             NDArray kd = NDArrays.stack(new ai.djl.ndarray.NDList(passKeys), 3); // (R, nh, L, P, hd)
             NDArray vd = NDArrays.stack(new ai.djl.ndarray.NDList(passValues), 3);
-            NDArray diagScores = Ops.div(q.expandDims(3).mul(kd).sum(new int[] {4}), scale)
+            NDArray diagScores = q.expandDims(3).mul(kd).sum(new int[] {4}).div(scale)
                     .add(ownMask); // (R, nh, L, P); a pad position's own chain is hidden
             NDArray probs = NDArrays.concat(new ai.djl.ndarray.NDList(realScores, diagScores), 3).softmax(-1);
             NDArray pReal = probs.get(":, :, :, 0:" + len);
@@ -172,10 +180,11 @@ final class TransformerBlocks {
             q = rmsNorm(q, p + "self_attn.q_norm.weight");
             k = rmsNorm(k, p + "self_attn.k_norm.weight");
         }
-        q = q.transpose(0, 2, 1, 3);
-        k = k.transpose(0, 2, 1, 3);
-        q = Rope.apply(q, cos, sin);
-        k = Rope.apply(k, cos, sin);
+        // queries and keys rotate together (one set of element-wise operations for both, the same numbers)
+        NDArray qk = Rope.apply(NDArrays.concat(new ai.djl.ndarray.NDList(q, k), 2).transpose(0, 2, 1, 3), cos,
+                sin);
+        q = qk.get(":, 0:" + nh);
+        k = qk.get(":, " + nh + ":");
         NDArray[] ctx = attend.apply(i, q, k, v);
         NDArray attn = linear(ctx[0], p + "self_attn.o_proj", config.spec().outputProjectionBias());
         boolean sandwich = config.spec().sandwichNorms();
@@ -210,12 +219,12 @@ final class TransformerBlocks {
      * Scaled dot-product attention; q (b, nh, l, hd), k and v (b, nh, K, hd), mask (b, 1, l, K), scores divided by
      * {@code divisor} (sqrt(head_dim), or Gemma's sqrt(query_pre_attn_scalar)).
      */
-    private static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double divisor) {
+    private static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, NDArray divisor) {
         long b = q.getShape().get(0);
         long nh = q.getShape().get(1);
         long l = q.getShape().get(2);
         long hd = q.getShape().get(3);
-        NDArray scores = Ops.div(q.matMul(k.transpose(0, 1, 3, 2)), divisor).add(mask);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(divisor).add(mask);
         NDArray probs = scores.softmax(-1);
         return probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, l, nh * hd);
     }
@@ -229,7 +238,9 @@ final class TransformerBlocks {
     }
 
     private NDArray linear(NDArray x, String name, boolean bias) {
-        NDArray y = x.matMul(local(weight(name + ".weight").transpose(), x.getManager()));
+        // torch's linear without a bias is matmul(x, w^T), one call instead of a transpose and a matmul; the bias is
+        // added after it as before (linear's fused bias would round differently)
+        NDArray y = JniUtils.linear((PtNDArray) x, (PtNDArray) weight(name + ".weight"), null);
         return bias ? y.add(weight(name + ".bias")) : y;
     }
 
@@ -242,14 +253,12 @@ final class TransformerBlocks {
 
     private NDArray rmsNorm(NDArray x, String name) {
         NDArray ms = x.square().mean(new int[] {-1}, true);
-        NDArray normed = x.div(Ops.add(ms, config.normEps()).sqrt());
-        float offset = config.spec().normWeightOffset();
+        NDArray normed = x.div(ms.add(normEps).sqrt());
         // Gemma stores its norm weights as offsets from 1: x / rms(x) * (1 + w)
-        if (offset == 0) {
+        if (config.spec().normWeightOffset() == 0) {
             return normed.mul(weight(name));
         }
-        NDArray w = weight(name);
-        return normed.mul(local(w.add(Ops.constant(x.getManager(), offset, w.getDataType())), x.getManager()));
+        return normed.mul(local(weight(name).add(normWeightOffset), x.getManager()));
     }
 
     private static NDArray geluTanh(NDArray x) {

@@ -367,7 +367,31 @@ public final class QuietStarModel implements AutoCloseable {
      * @return (rows, length, H)
      */
     public NDArray inputEmbeddings(NDArray ids) {
-        NDArray e = decoder.embed(ids);
+        return withMetaEmbeddings(ids, decoder.embed(ids));
+    }
+
+    /**
+     * Like {@link #inputEmbeddings(NDArray)} for ids the caller holds in Java (a decode step's): checked there, and
+     * when none is a meta-token the looked-up rows are the result as they are (what replacing no row gives), which
+     * saves the engine a dozen operations per token.
+     *
+     * @param scope manager of the result
+     * @param ids token ids, row-major
+     * @param rows batch
+     * @param length tokens per row
+     * @return (rows, length, H)
+     */
+    public NDArray inputEmbeddings(NDManager scope, long[] ids, int rows, int length) {
+        NDArray e = decoder.embed(scope, ids, rows, length);
+        for (long id : ids) {
+            if (id == metaTokens.startId() || id == metaTokens.endId()) {
+                return withMetaEmbeddings(scope.create(ids, new Shape(rows, length)), e);
+            }
+        }
+        return e;
+    }
+
+    private NDArray withMetaEmbeddings(NDArray ids, NDArray e) {
         NDManager scope = ids.getManager();
         NDArray isStart = ids.eq(metaTokens.startId()).toType(DataType.FLOAT32, false).expandDims(-1);
         NDArray isEnd = ids.eq(metaTokens.endId()).toType(DataType.FLOAT32, false).expandDims(-1);
