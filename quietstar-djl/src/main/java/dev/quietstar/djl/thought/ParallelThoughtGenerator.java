@@ -181,6 +181,10 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
         } else {
             thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
             thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
+            // The stacks are copies and backward does not read the per-pass arrays: free them now (at a real
+            // vocabulary each is rows x L x V floats).
+            sampledIds.forEach(NDArray::close);
+            sampledLogits.forEach(NDArray::close);
         }
         // The results belong to the caller's manager; what else stays in this one closes with it.
         base.hidden().attach(caller);

@@ -138,7 +138,9 @@ public final class QuietStarObjective {
             thoughtLogp = ids.getManager().zeros(rollout.thoughtIds().getShape());
             policy = ids.getManager().zeros(new ai.djl.ndarray.types.Shape());
         } else {
-            thoughtLogp = Ops.div(rollout.thoughtLogits(), config.reinforceTemperature()).logSoftmax(-1)
+            NDArray scaled = config.reinforceTemperature() == 1 ? rollout.thoughtLogits()
+                    : Ops.div(rollout.thoughtLogits(), config.reinforceTemperature()); // x / 1 is x: no copy
+            thoughtLogp = scaled.logSoftmax(-1)
                     .gather(rollout.thoughtIds().expandDims(-1), 3).squeeze(-1);
             NDArray advantage = est.advantages().stopGradient().expandDims(-1);
             policy = thoughtLogp.get(":, 0:" + rewarded + ", :").mul(advantage).neg().mean();
