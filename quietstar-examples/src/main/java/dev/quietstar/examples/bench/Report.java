@@ -54,6 +54,9 @@ public final class Report {
         if (row.containsKey("sameTokensAsRecompute")) {
             b.append("  same tokens as recompute: ").append(row.get("sameTokensAsRecompute"));
         }
+        if (row.containsKey("note")) {
+            b.append("  ").append(row.get("note"));
+        }
         return b.toString();
     }
 

@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure training steps, parallel thought generation, cached thinking generation, thinking "
-                + "overhead, decode speed of every backend and evaluation throughput, each comparison side by side in "
-                + "one run.",
+                + "overhead, decode speed of every backend, evaluation throughput and decode at real model shapes "
+                + "against llama2.c's run.c and the memory bandwidth, each comparison side by side in one run.",
             "--quick prints the table of a subset in a few minutes; the full run also writes bench.json, "
                     + "benchmarks.md and its charts."})
 public final class BenchCommand implements Callable<Integer> {
@@ -48,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
     Integer runs;
 
     @Option(names = "--figure", paramLabel = "N", split = ",",
-            description = "Run only these figures (1 to 6, repeatable or comma-separated).")
+            description = "Run only these figures (1 to 7, repeatable or comma-separated).")
     java.util.Set<Integer> figures = new java.util.TreeSet<>();
 
     @Option(names = "--work", paramLabel = "DIR", defaultValue = "bench-work",

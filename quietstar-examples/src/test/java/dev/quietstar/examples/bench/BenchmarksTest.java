@@ -54,8 +54,9 @@ class BenchmarksTest {
         assertThat(s.inverse(10).max()).isEqualTo(10);
         assertThat(s.runs()).containsExactly(3, 1, 2, 10);
         assertThatThrownBy(() -> Stats.of(new double[0])).hasMessageContaining("no runs");
-        assertThatThrownBy(() -> new Benchmarks.Options(true, 1, 5, java.util.Set.of(7)))
-                .hasMessageContaining("1 to 6");
+        assertThatThrownBy(() -> new Benchmarks.Options(true, 1, 5, java.util.Set.of(8)))
+                .hasMessageContaining("1 to 7");
+        assertThat(new Benchmarks.Options(true, 1, 5, java.util.Set.of(7)).figures()).containsExactly(7);
     }
 
     @Test
