@@ -2,7 +2,6 @@ package dev.quietstar.djl.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -13,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * A causal transformer decoder (GPT-2 or Llama family, Gemma 3 included) on DJL, with the inputs Quiet-STaR needs
@@ -45,12 +43,14 @@ public final class CausalDecoder implements AutoCloseable {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final String prefix;
     private final TransformerBlocks blocks;
+    private final DecoderInputs inputs;
 
     private CausalDecoder(DecoderConfig config, NDManager manager) {
         this.config = Objects.requireNonNull(config, "config");
         this.manager = manager;
         this.prefix = config.architecture() == Architecture.GPT2 ? "transformer." : "model.";
         this.blocks = new TransformerBlocks(this, config);
+        this.inputs = new DecoderInputs(config);
     }
 
     /**
@@ -63,28 +63,9 @@ public final class CausalDecoder implements AutoCloseable {
      * @return the decoder
      */
     public static CausalDecoder random(DecoderConfig config, Device device, long seed) {
-        CausalDecoder d = new CausalDecoder(config, NDManager.newBaseManager(device));
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (Map.Entry<String, Shape> e : d.expectedShapes().entrySet()) {
-            String name = e.getKey();
-            Shape shape = e.getValue();
-            float[] data = new float[Math.toIntExact(shape.size())];
-            if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")
-                    || name.endsWith("layernorm.weight") || name.endsWith("norm.weight")) {
-                // norms start as the identity scale: 1, or an offset of 0 where the norm multiplies by 1 + w
-                java.util.Arrays.fill(data, 1f - config.spec().normWeightOffset());
-            } else if (!name.endsWith(".bias")) {
-                double std = 0.02;
-                if (config.architecture() == Architecture.GPT2 && name.endsWith("c_proj.weight")) {
-                    std /= Math.sqrt(2.0 * config.layers());
-                }
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = (float) (gaussian(rng) * std);
-                }
-            }
-            d.put(name, d.manager.create(data, shape));
+        try (NDManager tmp = NDManager.newBaseManager(device)) {
+            return adopt(config, device, RandomWeights.of(config, tmp, seed));
         }
-        return d;
     }
 
     /**
@@ -117,7 +98,7 @@ public final class CausalDecoder implements AutoCloseable {
         return build(config, device, tensors, true);
     }
 
-    private static CausalDecoder build(DecoderConfig config, Device device, Map<String, NDArray> tensors,
+    static CausalDecoder build(DecoderConfig config, Device device, Map<String, NDArray> tensors,
             boolean adopt) {
         CausalDecoder d = new CausalDecoder(config, NDManager.newBaseManager(device));
         try {
@@ -199,12 +180,6 @@ public final class CausalDecoder implements AutoCloseable {
 
     private static Parameter.Type parameterType(String name) {
         return name.endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT;
-    }
-
-    private static double gaussian(SplittableRandom rng) {
-        double u1 = rng.nextDouble();
-        double u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
     /**
@@ -298,7 +273,7 @@ public final class CausalDecoder implements AutoCloseable {
      * @return a new decoder sharing nothing with this one (this one is left unchanged)
      */
     public CausalDecoder withVocabSize(int newVocab) {
-        return grow(newVocab, false);
+        return VocabularyGrowth.grow(this, newVocab, false);
     }
 
     /**
@@ -311,47 +286,9 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public CausalDecoder grownTo(int newVocab) {
         try {
-            return grow(newVocab, true);
+            return VocabularyGrowth.grow(this, newVocab, true);
         } finally {
             close();
-        }
-    }
-
-    /**
-     * Whether a weight is one of the matrices with a row per vocabulary entry (the token embedding, an untied output
-     * head), the ones {@link #withVocabSize} grows.
-     *
-     * @param name the weight's name
-     * @return true for the vocabulary matrices
-     */
-    public static boolean isVocabularyMatrix(String name) {
-        return name.endsWith("wte.weight") || name.endsWith("embed_tokens.weight") || name.equals("lm_head.weight");
-    }
-
-    private CausalDecoder grow(int newVocab, boolean consume) {
-        if (newVocab < config.vocabSize()) {
-            throw new IllegalArgumentException("cannot shrink the vocabulary from " + config.vocabSize() + " to "
-                    + newVocab);
-        }
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        try (NDManager tmp = manager.newSubManager()) {
-            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-                NDArray a = e.getValue().getArray();
-                if (isVocabularyMatrix(e.getKey())) {
-                    NDArray extra = a.mean(new int[] {0}, true).repeat(0, newVocab - config.vocabSize());
-                    extra.attach(tmp);
-                    NDArray grown = NDArrays.concat(new ai.djl.ndarray.NDList(a, extra), 0);
-                    grown.attach(tmp);
-                    tensors.put(e.getKey(), grown);
-                    if (consume) {
-                        // The old matrix is not needed once copied: free it now, not when this decoder closes.
-                        a.close();
-                    }
-                } else {
-                    tensors.put(e.getKey(), a);
-                }
-            }
-            return build(config.withVocabSize(newVocab), manager.getDevice(), tensors, consume);
         }
     }
 
@@ -364,7 +301,7 @@ public final class CausalDecoder implements AutoCloseable {
      * @throws IllegalArgumentException when an id is outside the vocabulary
      */
     public NDArray embed(NDArray ids) {
-        checkIds(ids);
+        inputs.checkIds(ids);
         return embedChecked(ids);
     }
 
@@ -380,16 +317,7 @@ public final class CausalDecoder implements AutoCloseable {
      * @throws IllegalArgumentException when an id is outside the vocabulary or the counts do not match
      */
     public NDArray embed(NDManager scope, long[] ids, int rows, int length) {
-        if (ids.length == 0 || ids.length != (long) rows * length) {
-            throw new IllegalArgumentException("token ids must be rows x length = " + rows + " x " + length
-                    + " values, were " + ids.length);
-        }
-        for (long id : ids) {
-            if (id < 0 || id >= config.vocabSize()) {
-                throw new IllegalArgumentException("token ids must be in 0.." + (config.vocabSize() - 1)
-                        + " (the vocabulary), found " + id);
-            }
-        }
+        inputs.checkIds(ids, rows, length);
         return embedChecked(scope.create(ids, new Shape(rows, length)));
     }
 
@@ -448,8 +376,8 @@ public final class CausalDecoder implements AutoCloseable {
      * @throws IllegalArgumentException for wrong shapes or positions beyond the model's maximum
      */
     public DecoderOutput forward(NDArray inputEmbeds, NDArray positionIds, NDArray mask, KvCache past) {
-        checkShapes(inputEmbeds, positionIds, mask, past);
-        checkPositions(positionIds);
+        inputs.checkShapes(inputEmbeds, positionIds, mask, past);
+        inputs.checkPositions(positionIds);
         return blocks.layers(inputEmbeds, positionIds.toType(DataType.INT64, false), blocks.dense(mask, past));
     }
 
@@ -466,42 +394,10 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public DecoderOutput forward(NDArray inputEmbeds, long[] positionIds, NDArray mask, KvCache past) {
         Shape es = inputEmbeds.getShape();
-        if (es.dimension() != 3 || positionIds.length != es.get(0) * es.get(1)) {
-            throw new IllegalArgumentException("position ids must be one per input embedding, (batch, length) = "
-                    + es + " without its last axis; were " + positionIds.length);
-        }
-        for (long p : positionIds) {
-            if (p < 0 || p >= config.maxPositions()) {
-                throw new IllegalArgumentException(positionMessage(p, p));
-            }
-        }
+        inputs.checkPositions(positionIds, es);
         NDArray pos = inputEmbeds.getManager().create(positionIds, new Shape(es.get(0), es.get(1)));
-        checkShapes(inputEmbeds, pos, mask, past);
+        inputs.checkShapes(inputEmbeds, pos, mask, past);
         return blocks.layers(inputEmbeds, pos, blocks.dense(mask, past));
-    }
-
-    private void checkShapes(NDArray inputEmbeds, NDArray positionIds, NDArray mask, KvCache past) {
-        Shape es = inputEmbeds.getShape();
-        if (es.dimension() != 3 || es.get(2) != config.hiddenSize()) {
-            throw new IllegalArgumentException("input embeddings must have shape (batch, length, "
-                    + config.hiddenSize() + "), was " + es);
-        }
-        long b = es.get(0);
-        long l = es.get(1);
-        long pastLen = past == null ? 0 : past.length();
-        if (past != null && past.batchSize() != b) {
-            throw new IllegalArgumentException("cache batch size " + past.batchSize() + " does not match input batch "
-                    + b);
-        }
-        if (!positionIds.getShape().equals(new Shape(b, l))) {
-            throw new IllegalArgumentException("position ids must have shape " + new Shape(b, l) + ", was "
-                    + positionIds.getShape());
-        }
-        Shape expectedMask = new Shape(b, 1, l, pastLen + l);
-        if (!mask.getShape().equals(expectedMask)) {
-            throw new IllegalArgumentException("attention mask must have shape (batch, 1, length, cached + length) = "
-                    + expectedMask + ", was " + mask.getShape());
-        }
     }
 
     /**
@@ -536,44 +432,12 @@ public final class CausalDecoder implements AutoCloseable {
             throw new IllegalArgumentException("own-thought mask must have shape (rows, 1, length, 1) = "
                     + expectedOwn + ", was " + ownMask.getShape());
         }
-        checkPositions(positionIds);
+        inputs.checkPositions(positionIds);
         DecoderOutput out = blocks.layers(inputEmbeds, positionIds.toType(DataType.INT64, false),
                 blocks.diagonal(cache, realMask, ownMask, len));
         List<KvCache> passes = new ArrayList<>(cache.passes());
         passes.add(out.cache());
         return new ThoughtPassOutput(out.hidden(), new ThoughtCache(cache.real(), passes));
-    }
-
-    private void checkPositions(NDArray positionIds) {
-        long maxPos = positionIds.max().toType(DataType.INT64, false).getLong();
-        long minPos = positionIds.min().toType(DataType.INT64, false).getLong();
-        if (minPos < 0 || maxPos >= config.maxPositions()) {
-            throw new IllegalArgumentException(positionMessage(minPos, maxPos));
-        }
-    }
-
-    private String positionMessage(long minPos, long maxPos) {
-        return "position ids must be in 0.." + (config.maxPositions() - 1) + " (the model's max positions), were "
-                + (minPos == maxPos ? Long.toString(minPos) : minPos + ".." + maxPos)
-                + ": the sequence plus thoughts is longer than the model's context";
-    }
-
-    private void checkIds(NDArray ids) {
-        if (ids.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("token ids must have shape (batch, length), was " + ids.getShape());
-        }
-        if (ids.getDataType().isFloating()) {
-            throw new IllegalArgumentException("token ids must be an integer array, was " + ids.getDataType());
-        }
-        if (ids.size() == 0) {
-            throw new IllegalArgumentException("token ids must not be empty");
-        }
-        long max = ids.max().toType(DataType.INT64, false).getLong();
-        long min = ids.min().toType(DataType.INT64, false).getLong();
-        if (min < 0 || max >= config.vocabSize()) {
-            throw new IllegalArgumentException("token ids must be in 0.." + (config.vocabSize() - 1)
-                    + " (the vocabulary), found " + (min < 0 ? min : max));
-        }
     }
 
     @Override

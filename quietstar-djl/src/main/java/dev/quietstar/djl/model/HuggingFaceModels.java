@@ -74,7 +74,7 @@ public final class HuggingFaceModels {
         DecoderConfig config = readConfig(folder);
         try (NDManager tmp = NDManager.newBaseManager(device)) {
             Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder,
-                    name -> CausalDecoder.isVocabularyMatrix(name) ? extraTokens : 0);
+                    name -> VocabularyGrowth.isVocabularyMatrix(name) ? extraTokens : 0);
             return CausalDecoder.adopt(config.withVocabSize(config.vocabSize() + extraTokens), device, tensors);
         }
     }

@@ -13,15 +13,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
-import dev.quietstar.core.io.BoundedFiles;
-import dev.quietstar.core.text.ByteTokenizer;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.HfTextTokenizer;
 import dev.quietstar.djl.model.HuggingFaceModels;
-import dev.quietstar.djl.model.Safetensors;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -84,7 +80,7 @@ public final class QuietStarModel implements AutoCloseable {
             @JsonProperty("tokenizer_type") String tokenizerType,
             @JsonProperty("appended_tokens") Map<String, Integer> appendedTokens) {}
 
-    private QuietStarModel(CausalDecoder decoder, MetaTokens metaTokens, MlpMixingHead mixingHead,
+    QuietStarModel(CausalDecoder decoder, MetaTokens metaTokens, MlpMixingHead mixingHead,
             TextTokenizer tokenizer, QuietStarConfig config, NDManager manager) {
         this.decoder = decoder;
         this.metaTokens = metaTokens;
@@ -184,101 +180,7 @@ public final class QuietStarModel implements AutoCloseable {
      * @throws IllegalArgumentException naming the missing file or tensor; nothing is half-loaded
      */
     public static QuietStarModel load(Path folder, Device device) {
-        if (!Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("checkpoint folder " + folder + " does not exist");
-        }
-        Path metaFile = folder.resolve("quietstar.json");
-        BoundedFiles.requireFileIn(metaFile, "checkpoint folder " + folder
-                + " has no quietstar.json: it is not a Quiet-STaR checkpoint (or it is incomplete)");
-        Metadata meta;
-        try {
-            meta = JSON.readValue(BoundedFiles.readUtf8(metaFile, BoundedFiles.MAX_METADATA_BYTES, "quietstar.json"),
-                    Metadata.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed quietstar.json in " + folder + ": " + e.getMessage(), e);
-        }
-        if (meta.formatVersion() != FORMAT_VERSION) {
-            throw new IllegalArgumentException("quietstar.json in " + folder + " has format_version "
-                    + meta.formatVersion() + "; this library reads version " + FORMAT_VERSION);
-        }
-        if (!meta.metaTokensInitialised()) {
-            throw new IllegalArgumentException("quietstar.json in " + folder + " says the meta-tokens were never "
-                    + "initialised; the checkpoint is incomplete");
-        }
-        var decoderConfig = HuggingFaceModels.readConfig(folder);
-        dev.quietstar.core.checkpoint.CheckpointInfo.checkMetaTokenIds(meta.startTokenId(), meta.endTokenId(),
-                decoderConfig.vocabSize(), folder);
-        TextTokenizer tok = loadTokenizer(folder, meta);
-        try {
-            dev.quietstar.core.checkpoint.CheckpointInfo.checkTokenizerFits(tok.vocabSize(),
-                    folder.resolve("tokenizer.json").toString(), decoderConfig.vocabSize(),
-                    folder.resolve("config.json"));
-        } catch (IllegalArgumentException e) {
-            if (tok instanceof HfTextTokenizer hf) {
-                hf.close();
-            }
-            throw e;
-        }
-        CausalDecoder decoder = null;
-        try (NDManager tmp = NDManager.newBaseManager(device)) {
-            Map<String, NDArray> tensors = Safetensors.readFolder(tmp, folder);
-            NDArray start = tensors.get(MetaTokens.START_NAME);
-            NDArray end = tensors.get(MetaTokens.END_NAME);
-            Shape h = new Shape(decoderConfig.hiddenSize());
-            for (String name : new String[] {MetaTokens.START_NAME, MetaTokens.END_NAME}) {
-                NDArray a = tensors.get(name);
-                if (a == null) {
-                    throw new IllegalArgumentException("checkpoint is missing tensor '" + name + "' with shape " + h);
-                }
-                if (!a.getShape().equals(h)) {
-                    throw new IllegalArgumentException("tensor '" + name + "' has shape " + a.getShape()
-                            + ", expected " + h);
-                }
-            }
-            decoder = CausalDecoder.fromTensors(decoderConfig, device, tensors);
-            NDManager m = decoder.manager();
-            MlpMixingHead head = MlpMixingHead.restore(m, decoderConfig.hiddenSize(), tensors);
-            MetaTokens mt = MetaTokens.restore(m, start, end, meta.startTokenId(), meta.endTokenId(),
-                    meta.config().metaTokenScale());
-            QuietStarModel model = new QuietStarModel(decoder, mt, head, tok, meta.config(), m);
-            model.origin = folder;
-            model.checkFinite();
-            Optional<ThinkingGate> gate = ThinkingGate.read(folder);
-            if (gate.isPresent()) {
-                gate.get().checkHiddenSize(decoderConfig.hiddenSize());
-                model.thinkingGate = gate.get();
-            }
-            return model;
-        } catch (RuntimeException e) {
-            if (decoder != null) {
-                decoder.close();
-            }
-            String message = e.getMessage();
-            if ((e instanceof IllegalArgumentException || e instanceof IllegalStateException) && message != null
-                    && !message.contains(folder.toString())) {
-                // name the checkpoint: a tensor name alone does not say which folder is at fault
-                throw new IllegalArgumentException("checkpoint " + folder + ": " + message, e);
-            }
-            throw e;
-        }
-    }
-
-    private static TextTokenizer loadTokenizer(Path folder, Metadata meta) {
-        Path file = folder.resolve("tokenizer.json");
-        BoundedFiles.requireFileIn(file, "checkpoint folder " + folder + " has no tokenizer.json");
-        if ("byte-level".equals(meta.tokenizerType())) {
-            try {
-                return ByteTokenizer.fromSpecJson(BoundedFiles.readUtf8(file, BoundedFiles.MAX_METADATA_BYTES,
-                        "tokenizer file"));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-            }
-        }
-        if ("huggingface".equals(meta.tokenizerType())) {
-            return HfTextTokenizer.load(file, meta.appendedTokens() == null ? Map.of() : meta.appendedTokens());
-        }
-        throw new IllegalArgumentException("quietstar.json: tokenizer_type must be byte-level or huggingface, was "
-                + meta.tokenizerType());
+        return CheckpointLoading.load(folder, device);
     }
 
     /**
