@@ -234,7 +234,10 @@ final class TransformerBlocks {
             return kv;
         }
         Shape s = kv.getShape();
-        return kv.expandDims(2).repeat(2, groups).reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
+        // a broadcast view copied once by the reshape: the same values as repeating each head, without the engine's
+        // slower repeat_interleave
+        return kv.expandDims(2).broadcast(new Shape(s.get(0), s.get(1), groups, s.get(2), s.get(3)))
+                .reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
     }
 
     private NDArray linear(NDArray x, String name, boolean bias) {
