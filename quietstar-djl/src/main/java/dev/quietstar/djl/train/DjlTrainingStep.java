@@ -211,8 +211,11 @@ public final class DjlTrainingStep implements TrainingStep {
                 }
             }
             try (GradientCollector gc = Engine.getEngine(DjlEngines.ENGINE).newGradientCollector()) {
+                long before = ResidentMemory.ifTracing(LOG);
                 ThoughtRollout<NDArray> rollout = generator.generate(ids, attn, sampler);
+                long rolledOut = ResidentMemory.ifTracing(LOG);
                 ObjectiveResult r = quietStar.evaluate(rollout, ids, attn);
+                long evaluated = ResidentMemory.ifTracing(LOG);
                 double loss = r.total().getFloat();
                 long fed = ids.size() * (1L + c.thoughtLength() + c.lookahead() + 1);
                 if (!Double.isFinite(loss)) {
@@ -220,6 +223,12 @@ public final class DjlTrainingStep implements TrainingStep {
                             Double.NaN, Double.NaN, Double.NaN, fed, null);
                 }
                 gc.backward(Ops.div(r.total(), batch.count()));
+                if (before >= 0) {
+                    LOG.debug("resident memory (MiB) at the micro-batch's start {}, after the thought rollout {}, "
+                            + "after the objective {}, after backward {}; peak so far {}", before >> 20,
+                            rolledOut >> 20, evaluated >> 20, ResidentMemory.ifTracing(LOG) >> 20,
+                            ResidentMemory.peak() >> 20);
+                }
                 // After the backward pass, on detached copies: the gate never touches the objective's gradients.
                 GateInputs gate = withGate ? gateInputs(rollout.baseHidden(), r, batch.attentionMask(), p) : null;
                 return new MicroBatchResult(loss, r.nll().getFloat(), r.policy().getFloat(), r.baseNllOfficial(),
