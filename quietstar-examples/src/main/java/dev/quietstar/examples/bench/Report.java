@@ -74,6 +74,28 @@ public final class Report {
      * @return the page and, by file name, the SVG of each chart
      */
     @SuppressWarnings("unchecked")
+    /**
+     * The line after which benchmarks.md holds text written by hand (what the profiles found, measurements made
+     * with other commands): a bench run that rewrites the file keeps everything from this line on.
+     */
+    public static final String HAND_WRITTEN_MARKER =
+            "<!-- Written by hand from here on; quietstar bench keeps this part when it rewrites the file. -->";
+
+    /**
+     * The generated report followed by the hand-written part of the file it replaces, if that file has one.
+     *
+     * @param generated the new report
+     * @param previous the earlier file's content, or null when there is none
+     * @return the text to write
+     */
+    public static String withHandWritten(String generated, String previous) {
+        int at = previous == null ? -1 : previous.indexOf(HAND_WRITTEN_MARKER);
+        if (at < 0) {
+            return generated;
+        }
+        return generated.stripTrailing() + "\n\n" + previous.substring(at);
+    }
+
     public static Map<String, String> markdown(Map<String, Object> environment, List<Map<String, Object>> figures,
             String command) {
         Map<String, String> files = new LinkedHashMap<>();

@@ -108,6 +108,11 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static String readSmall(Path file) {
+        return dev.quietstar.core.io.BoundedFiles.readUtf8(file, dev.quietstar.core.io.BoundedFiles.MAX_METADATA_BYTES,
+                "benchmarks.md");
+    }
+
     private OutputFile docsFile(Path file, OutputKind kind) {
         return OutputFile.builder(file, kind).option("--docs").replaceExisting(replace).build();
     }
@@ -130,6 +135,9 @@ public final class BenchCommand implements Callable<Integer> {
             json.put("options", options);
             json.put("figures", figures);
             Map<String, String> files = Report.markdown(environment, figures, COMMAND);
+            Path md = docs.resolve("benchmarks.md");
+            files.computeIfPresent("benchmarks.md", (name, text) -> Report.withHandWritten(text,
+                    java.nio.file.Files.isRegularFile(md) ? readSmall(md) : null));
             // Every chart is checked (and locked) before the first file is written, so a refusal writes nothing.
             for (Map.Entry<String, String> f : files.entrySet()) {
                 if (!f.getKey().endsWith(".md")) {

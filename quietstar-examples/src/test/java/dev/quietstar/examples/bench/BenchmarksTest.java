@@ -78,4 +78,15 @@ class BenchmarksTest {
         assertThat(files.get("bench-x.svg")).startsWith("<svg").contains("fast").contains("slow");
         assertThat(Report.figureTable(f)).contains("target >= 2x: reached");
     }
+
+    @Test
+    void aRewrittenReportKeepsTheHandWrittenPartOfTheFileItReplaces() {
+        String previous = "# Benchmarks\n\nold tables\n\n" + Report.HAND_WRITTEN_MARKER + "\n\n## Findings\n\ntext\n";
+        String merged = Report.withHandWritten("# Benchmarks\n\nnew tables\n", previous);
+        assertThat(merged).contains("new tables").doesNotContain("old tables")
+                .endsWith(Report.HAND_WRITTEN_MARKER + "\n\n## Findings\n\ntext\n");
+        assertThat(Report.withHandWritten("# Benchmarks\n\nnew\n", "# Benchmarks\n\nno marker\n"))
+                .isEqualTo("# Benchmarks\n\nnew\n");
+        assertThat(Report.withHandWritten("generated", null)).isEqualTo("generated");
+    }
 }
