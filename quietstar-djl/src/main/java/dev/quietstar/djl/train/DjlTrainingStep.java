@@ -2,8 +2,6 @@ package dev.quietstar.djl.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -25,7 +23,6 @@ import dev.quietstar.core.train.MicroBatchResult;
 import dev.quietstar.core.train.TrainingDivergedException;
 import dev.quietstar.core.train.TrainingStep;
 import dev.quietstar.djl.DjlEngines;
-import dev.quietstar.djl.infer.NoGradScope;
 import dev.quietstar.djl.model.Masks;
 import dev.quietstar.djl.model.Ops;
 import dev.quietstar.djl.model.Safetensors;
@@ -230,63 +227,12 @@ public final class DjlTrainingStep implements TrainingStep {
                             ResidentMemory.peak() >> 20);
                 }
                 // After the backward pass, on detached copies: the gate never touches the objective's gradients.
-                GateInputs gate = withGate ? gateInputs(rollout.baseHidden(), r, batch.attentionMask(), p) : null;
+                GateInputs gate = withGate ? GateFeatures.of(model, rollout.baseHidden(), r, batch.attentionMask(), p) : null;
                 return new MicroBatchResult(loss, r.nll().getFloat(), r.policy().getFloat(), r.baseNllOfficial(),
                         r.talkNllOfficial(), r.baseNllPlain(), r.talkNllPlain(), r.meanReward(),
                         r.meanMixingWeight(), fed, gate);
             }
         }
-    }
-
-    /**
-     * The thinking gate's inputs: features from the base pass at every position with a real next token, the
-     * target the step-0 gain log p_talk(x_{i+1}) - log p_base(x_{i+1}) averaged over the P thoughts of the
-     * position.
-     */
-    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
-    private GateInputs gateInputs(NDArray baseHidden, ObjectiveResult r, int[][] attention, int copies) {
-        long rows = baseHidden.getShape().get(0);
-        int len = Math.toIntExact(baseHidden.getShape().get(1));
-        int h = Math.toIntExact(baseHidden.getShape().get(2));
-        int examples = Math.toIntExact(rows / copies);
-        float[] hidden;
-        float[] features;
-        float[] gain;
-        try (NoGradScope ignored = NoGradScope.enter(); NDManager scope = model.manager().newSubManager()) {
-            // The P copies of an example share the base pass; the first copy gives the features.
-            NDArray hb = baseHidden.stopGradient().reshape(examples, copies, len, h)
-                    .get(":, 0, 0:" + (len - 1) + ", :");
-            hb.attach(scope);
-            NDArray logp = model.decoder().logits(hb).add(model.metaTokenLogitMask(scope)).logSoftmax(-1);
-            NDArray entropy = logp.exp().mul(logp).sum(new int[] {-1}).neg();
-            NDArray maxLogp = logp.max(new int[] {-1});
-            NDArray g = r.baseNll().stopGradient().sub(r.talkNll().get(0).stopGradient())
-                    .reshape(examples, copies, len - 1).mean(new int[] {1});
-            hidden = hb.toFloatArray();
-            features = NDArrays.stack(new NDList(entropy, maxLogp), -1).toFloatArray();
-            gain = g.toFloatArray();
-            for (NDArray a : new NDArray[] {logp, entropy, maxLogp, g}) {
-                a.attach(scope);
-            }
-        }
-        int n = 0;
-        float[] x = new float[examples * (len - 1) * h];
-        double[] d = new double[examples * (len - 1) * 2];
-        double[] y = new double[examples * (len - 1)];
-        for (int e = 0; e < examples; e++) {
-            for (int i = 0; i < len - 1; i++) {
-                if (attention[e][i + 1] == 0) {
-                    continue;
-                }
-                int at = e * (len - 1) + i;
-                System.arraycopy(hidden, at * h, x, n * h, h);
-                d[2 * n] = features[2 * at];
-                d[2 * n + 1] = features[2 * at + 1];
-                y[n] = gain[at];
-                n++;
-            }
-        }
-        return new GateInputs(x, d, y, n);
     }
 
     /** Mean next-token NLL over real targets of one causal pass. */

@@ -177,7 +177,7 @@ public final class Benchmarks {
             figures.add(progress(cachedVsRecompute()));
         }
         Path demoBase = ShippedModels.demoBase(work.resolve("demo-base"));
-        Path stories = storiesCheckpoint();
+        Path stories = BenchModels.storiesCheckpoint(work);
         if (options.includes(4)) {
             figures.add(progress(thinkingOverhead(demoBase)));
         }
@@ -191,28 +191,6 @@ public final class Benchmarks {
             figures.add(progress(new RealShapeDecode(options, work).run(stories)));
         }
         return figures;
-    }
-
-    /**
-     * stories260K as a Quiet-STaR checkpoint (meta-tokens appended, mixing head at zero), which every backend opens:
-     * the ONNX backend exports checkpoints, not plain HuggingFace folders.
-     */
-    private Path storiesCheckpoint() {
-        Path ckpt = work.resolve("stories260K-checkpoint");
-        if (Files.isRegularFile(ckpt.resolve("quietstar.json"))) {
-            return ckpt;
-        }
-        Path hf = work.resolve("stories260K-hf");
-        if (!Files.isDirectory(hf)) {
-            ShippedModels.stories260K(work.resolve("stories260K-llama2c"), hf);
-        }
-        try (QuietStarModel model = DjlTrainerFactory.openModel(new ModelSource.HuggingFace(hf),
-                QuietStarConfig.official(), Device.cpu())) {
-            model.save(ckpt, null);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + ckpt, e);
-        }
-        return ckpt;
     }
 
     private Map<String, Object> progress(Map<String, Object> figure) {
