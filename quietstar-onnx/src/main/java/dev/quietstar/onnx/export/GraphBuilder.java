@@ -1,7 +1,7 @@
 package dev.quietstar.onnx.export;
 
 import ai.onnx.proto.OnnxMl;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -163,23 +163,32 @@ final class GraphBuilder {
                 : new BufferedOutputStream(Files.newOutputStream(file.resolveSibling(dataFileName)), 1 << 20);
         try {
             long offset = 0;
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (Initializer i : initializers) {
-                ByteBuffer bytes = ByteBuffer.allocate(4 * i.data.length).order(ByteOrder.LITTLE_ENDIAN);
-                bytes.asFloatBuffer().put(i.data);
+                int size = 4 * i.data.length;
                 OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(i.name)
                         .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber());
                 for (long d : i.dims) {
                     t.addDims(d);
                 }
-                if (data != null && bytes.capacity() >= EXTERNAL_MIN_BYTES) {
-                    data.write(bytes.array());
+                if (data != null && size >= EXTERNAL_MIN_BYTES) {
+                    // through one reusable buffer: no tensor-sized copy on the heap per weight
+                    for (int from = 0; from < i.data.length; from += chunk.capacity() / 4) {
+                        int n = Math.min(chunk.capacity() / 4, i.data.length - from);
+                        chunk.clear();
+                        chunk.asFloatBuffer().put(i.data, from, n);
+                        data.write(chunk.array(), 0, 4 * n);
+                    }
                     t.setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
                             .addExternalData(entry("location", dataFileName))
                             .addExternalData(entry("offset", Long.toString(offset)))
-                            .addExternalData(entry("length", Integer.toString(bytes.capacity())));
-                    offset += bytes.capacity();
+                            .addExternalData(entry("length", Integer.toString(size)));
+                    offset += size;
                 } else {
-                    t.setRawData(ByteString.copyFrom(bytes.array()));
+                    ByteBuffer bytes = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+                    bytes.asFloatBuffer().put(i.data);
+                    // the buffer is not touched again: the proto may keep it instead of a copy
+                    t.setRawData(UnsafeByteOperations.unsafeWrap(bytes.array()));
                 }
                 g.addInitializer(t);
             }

@@ -243,6 +243,7 @@ public final class OnnxExporter {
     /** The checkpoint's tensors by canonical name, checked for shape when taken. */
     static final class Weights {
         private final Map<String, FloatTensor> byName = new HashMap<>();
+        private final java.util.Set<String> transposed = new java.util.HashSet<>();
 
         Weights(Map<String, FloatTensor> tensors, String prefix) {
             for (Map.Entry<String, FloatTensor> e : tensors.entrySet()) {
@@ -254,6 +255,10 @@ public final class OnnxExporter {
 
         float[] take(String name, long... shape) {
             FloatTensor t = byName.get(name);
+            if (t == null && transposed.contains(name)) {
+                throw new IllegalStateException("tensor '" + name + "' was already taken transposed for a MatMul; "
+                        + "the exporter takes each linear weight once");
+            }
             if (t == null) {
                 throw new IllegalArgumentException("checkpoint is missing tensor '" + name + "' with shape "
                         + Arrays.toString(shape));
@@ -268,6 +273,9 @@ public final class OnnxExporter {
         /** A (rows, cols) torch Linear weight transposed to (cols, rows), the layout MatMul wants. */
         float[] takeTransposed(String name, int rows, int cols) {
             float[] a = take(name, rows, cols);
+            // the stored layout is not needed once transposed: drop it, so the export holds most weights once
+            byName.remove(name);
+            transposed.add(name);
             float[] t = new float[a.length];
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
