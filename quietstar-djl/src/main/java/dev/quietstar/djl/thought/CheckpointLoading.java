@@ -84,7 +84,8 @@ final class CheckpointLoading {
                             + ", expected " + h);
                 }
             }
-            decoder = CausalDecoder.fromTensors(decoderConfig, device, tensors);
+            // the arrays were read for this decoder alone: it takes them over instead of copying them
+            decoder = CausalDecoder.adopt(decoderConfig, device, tensors);
             NDManager m = decoder.manager();
             MlpMixingHead head = MlpMixingHead.restore(m, decoderConfig.hiddenSize(), tensors);
             MetaTokens mt = MetaTokens.restore(m, start, end, meta.startTokenId(), meta.endTokenId(),
