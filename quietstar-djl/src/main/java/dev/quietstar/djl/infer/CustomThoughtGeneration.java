@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.quietstar.api.GenerationOptions;
 import dev.quietstar.api.GenerationResult;
 import dev.quietstar.api.ThoughtSampler;
+import dev.quietstar.djl.model.EngineArrays;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +55,7 @@ public final class CustomThoughtGeneration {
             Shape idShape = s.slice(0, s.dimension() - 1);
             long[] ids = new long[Math.toIntExact(idShape.size())];
             Arrays.fill(ids, tokenId);
-            return logits.getManager().create(ids, idShape);
+            return EngineArrays.of(logits.getManager(), ids, idShape);
         };
     }
 }

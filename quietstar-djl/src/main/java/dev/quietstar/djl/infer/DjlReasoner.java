@@ -19,6 +19,7 @@ import dev.quietstar.core.infer.ThinkThenTalk;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.model.EngineArrays;
 import dev.quietstar.djl.thought.MlpMixingHead;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
@@ -385,7 +386,7 @@ public final class DjlReasoner implements SteppedReasoner {
             float[] plain = logits.stopGradient().toFloatArray();
             FiniteDecoderStep.requireFinite(plain, "logits of thought token " + step, origin);
             long[] ids = sampler.sample(plain, rows, vocab, step);
-            return logits.getManager().create(ids, s.slice(0, s.dimension() - 1));
+            return EngineArrays.of(logits.getManager(), ids, s.slice(0, s.dimension() - 1));
         };
     }
 

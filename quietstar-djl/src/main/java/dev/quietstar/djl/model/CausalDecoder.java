@@ -318,7 +318,7 @@ public final class CausalDecoder implements AutoCloseable {
      */
     public NDArray embed(NDManager scope, long[] ids, int rows, int length) {
         inputs.checkIds(ids, rows, length);
-        return embedChecked(scope.create(ids, new Shape(rows, length)));
+        return embedChecked(EngineArrays.of(scope, ids, new Shape(rows, length)));
     }
 
     private NDArray embedChecked(NDArray ids) {
@@ -395,7 +395,7 @@ public final class CausalDecoder implements AutoCloseable {
     public DecoderOutput forward(NDArray inputEmbeds, long[] positionIds, NDArray mask, KvCache past) {
         Shape es = inputEmbeds.getShape();
         inputs.checkPositions(positionIds, es);
-        NDArray pos = inputEmbeds.getManager().create(positionIds, new Shape(es.get(0), es.get(1)));
+        NDArray pos = EngineArrays.of(inputEmbeds.getManager(), positionIds, new Shape(es.get(0), es.get(1)));
         inputs.checkShapes(inputEmbeds, pos, mask, past);
         return blocks.layers(inputEmbeds, pos, blocks.dense(mask, past));
     }

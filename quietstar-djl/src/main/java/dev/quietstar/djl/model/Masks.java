@@ -52,7 +52,7 @@ public final class Masks {
                 }
             }
         }
-        return m.create(data, new Shape(b, 1, l, l));
+        return EngineArrays.of(m, data, new Shape(b, 1, l, l));
     }
 
     /**
@@ -76,7 +76,7 @@ public final class Masks {
                 }
             }
         }
-        return m.create(data, new Shape(b, 1, l, l));
+        return EngineArrays.of(m, data, new Shape(b, 1, l, l));
     }
 
     /**
@@ -97,6 +97,6 @@ public final class Masks {
                 data[r * l + i] = attention[r][i] != 0 ? 0f : CausalDecoder.MASKED;
             }
         }
-        return m.create(data, new Shape(b, 1, l, 1));
+        return EngineArrays.of(m, data, new Shape(b, 1, l, 1));
     }
 }

@@ -15,8 +15,10 @@ import java.util.Set;
  * layer (attention scores before and after masking, the concatenated scores, projections, norms), most of them the
  * size of the attention matrix, and only its outputs are read afterwards: closing the rest right after the pass
  * frees them. What backward needs is unaffected: autograd holds its own references to the tensors it saved, and a
- * closed array only releases the Java side's reference. Only a manager private to the caller may be swept, since
- * every array created in it since the snapshot is closed.
+ * closed array only releases the Java side's reference. That holds for memory PyTorch allocated; an array made from
+ * Java data borrows the JVM's memory, which closing lets the collector free under autograd's feet, so everything a
+ * pass makes from Java data goes through {@link dev.quietstar.djl.model.EngineArrays}. Only a manager private to the
+ * caller may be swept, since every array created in it since the snapshot is closed.
  */
 final class ArraySweep {
 

@@ -15,6 +15,7 @@ import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.io.AtomicFolder;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
+import dev.quietstar.djl.model.EngineArrays;
 import dev.quietstar.djl.model.HfTextTokenizer;
 import dev.quietstar.djl.model.HuggingFaceModels;
 import java.io.IOException;
@@ -287,7 +288,7 @@ public final class QuietStarModel implements AutoCloseable {
         NDArray e = decoder.embed(scope, ids, rows, length);
         for (long id : ids) {
             if (id == metaTokens.startId() || id == metaTokens.endId()) {
-                return withMetaEmbeddings(scope.create(ids, new Shape(rows, length)), e);
+                return withMetaEmbeddings(EngineArrays.of(scope, ids, new Shape(rows, length)), e);
             }
         }
         return e;
@@ -312,7 +313,7 @@ public final class QuietStarModel implements AutoCloseable {
         float[] mask = new float[decoder.config().vocabSize()];
         mask[metaTokens.startId()] = -1e10f;
         mask[metaTokens.endId()] = -1e10f;
-        return scope.create(mask);
+        return EngineArrays.of(scope, mask, new Shape(mask.length));
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.quietstar.api.ThoughtSampler;
+import dev.quietstar.djl.model.EngineArrays;
 import java.util.SplittableRandom;
 
 /**
@@ -55,7 +56,7 @@ public final class ThoughtSamplers {
                 }
                 ids[r] = chosen < 0 ? lastPositive : chosen; // rounding left u above the total: take the last token
             }
-            return m.create(ids, s.slice(0, s.dimension() - 1));
+            return EngineArrays.of(m, ids, s.slice(0, s.dimension() - 1));
         };
     }
 
@@ -93,7 +94,7 @@ public final class ThoughtSamplers {
                     ids[r * len + i] = thoughtIds[r][i][step];
                 }
             }
-            return logits.getManager().create(ids, new Shape(rows, len));
+            return EngineArrays.of(logits.getManager(), ids, new Shape(rows, len));
         };
     }
 

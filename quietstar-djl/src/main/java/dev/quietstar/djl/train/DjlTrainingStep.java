@@ -23,6 +23,7 @@ import dev.quietstar.core.train.MicroBatchResult;
 import dev.quietstar.core.train.TrainingDivergedException;
 import dev.quietstar.core.train.TrainingStep;
 import dev.quietstar.djl.DjlEngines;
+import dev.quietstar.djl.model.EngineArrays;
 import dev.quietstar.djl.model.Masks;
 import dev.quietstar.djl.model.Ops;
 import dev.quietstar.djl.model.Safetensors;
@@ -393,6 +394,6 @@ public final class DjlTrainingStep implements TrainingStep {
                 }
             }
         }
-        return m.create(flat, new Shape((long) n * copies, len));
+        return EngineArrays.of(m, flat, new Shape((long) n * copies, len));
     }
 }

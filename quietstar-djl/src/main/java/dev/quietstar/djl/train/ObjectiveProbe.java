@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.RewardEstimator;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.djl.DjlEngines;
+import dev.quietstar.djl.model.EngineArrays;
 import dev.quietstar.djl.thought.MetaTokens;
 import dev.quietstar.djl.thought.ObjectiveResult;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
@@ -319,8 +320,8 @@ public final class ObjectiveProbe {
         params.values().forEach(q -> q.getArray().setRequiresGradient(true));
         zeroGradients(params);
         try (NDManager scope = model.manager().newSubManager()) {
-            NDArray ids = scope.create(flat, new Shape(rows, len));
-            NDArray attn = scope.create(mask, new Shape(rows, len));
+            NDArray ids = EngineArrays.of(scope, flat, new Shape(rows, len));
+            NDArray attn = EngineArrays.of(scope, mask, new Shape(rows, len));
             ObjectiveResult o;
             try (GradientCollector gc = Engine.getEngine(DjlEngines.ENGINE).newGradientCollector()) {
                 var rollout = new ParallelThoughtGenerator(model, c.thoughtLength(), c.lookahead())
