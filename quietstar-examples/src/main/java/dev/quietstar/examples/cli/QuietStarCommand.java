@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Quiet-STaR for the JVM: train language models that think before they speak, run them, "
                 + "and look at their thoughts.",
         subcommands = {BackendsCommand.class, DemoCommand.class, TrainCommand.class, GenerateCommand.class,
-            EvalCommand.class, ReportCommand.class, ProbeCommand.class, ConvertCommand.class, BenchCommand.class,
+            EvalCommand.class, StarCommand.class, ReportCommand.class, ProbeCommand.class, ConvertCommand.class, BenchCommand.class,
             ExportOnnxCommand.class, BenchBackendsCommand.class, AdaptiveCurveCommand.class,
             CommandLine.HelpCommand.class})
 public final class QuietStarCommand implements Runnable {

@@ -48,6 +48,7 @@ public final class ColumnArithmeticCorpus {
     private final long seed;
     private final List<String> pretrain;
     private final List<String> continued;
+    private final List<Problem> continuedProblems;
     private final List<Problem> heldOut;
 
     /**
@@ -89,9 +90,12 @@ public final class ColumnArithmeticCorpus {
             pre.add(rng.nextDouble() < b.workedShare ? p.worked() : p.direct());
         }
         List<String> cont = new ArrayList<>(b.continuedDocuments);
+        List<Problem> contProblems = new ArrayList<>(b.continuedDocuments);
         SplittableRandom contRng = rng.split();
         for (int i = 0; i < b.continuedDocuments; i++) {
-            cont.add(fresh(contRng, used, b.minOperand).direct());
+            Problem p = fresh(contRng, used, b.minOperand);
+            contProblems.add(p);
+            cont.add(p.direct());
         }
         List<Problem> held = new ArrayList<>(b.heldOutProblems);
         SplittableRandom heldRng = rng.split();
@@ -100,6 +104,7 @@ public final class ColumnArithmeticCorpus {
         }
         this.pretrain = List.copyOf(pre);
         this.continued = List.copyOf(cont);
+        this.continuedProblems = List.copyOf(contProblems);
         this.heldOut = List.copyOf(held);
     }
 
@@ -205,6 +210,16 @@ public final class ColumnArithmeticCorpus {
      */
     public List<String> continued() {
         return continued;
+    }
+
+    /**
+     * The problems behind {@link #continued()}, in the same order, with their worked solutions (for STaR, which
+     * writes rationales for them and checks the answers).
+     *
+     * @return the problems
+     */
+    public List<Problem> continuedProblems() {
+        return continuedProblems;
     }
 
     /**

@@ -77,7 +77,7 @@ public final class DemoTraining {
      *
      * @param target destination folder
      */
-    static void extractShippedBase(Path target) {
+    public static void extractShippedBase(Path target) {
         try {
             Files.createDirectories(target);
             for (String f : BASE_FILES) {
