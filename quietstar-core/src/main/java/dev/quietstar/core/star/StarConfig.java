@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param fineTuning the fine-tuning recipe: optimizer, batch, seed and window length (sequenceLength must hold the
  *     longest kept document); its step count is replaced by the round's
  * @param generationBatch prompts generated together
+ * @param budgetSeconds wall-time budget of rationale writing plus fine-tuning (held-out evaluation not counted):
+ *     no round starts once it is spent, the round that spends it still ends; 0 for none
  */
 public record StarConfig(int rounds, int firstRoundSteps, double stepGrowth, boolean rationalize, Sampling rationales,
-        QuietStarConfig fineTuning, int generationBatch) {
+        QuietStarConfig fineTuning, int generationBatch, double budgetSeconds) {
 
     /** Checks the fields. */
     public StarConfig {
@@ -36,6 +38,10 @@ public record StarConfig(int rounds, int firstRoundSteps, double stepGrowth, boo
         if (generationBatch < 1 || generationBatch > 4096) {
             throw new IllegalArgumentException("generationBatch must be in 1..4096, was " + generationBatch);
         }
+        if (!(budgetSeconds >= 0) || Double.isInfinite(budgetSeconds)) {
+            throw new IllegalArgumentException("budgetSeconds must be finite and >= 0 (0: none), was "
+                    + budgetSeconds);
+        }
     }
 
     /**
@@ -47,7 +53,7 @@ public record StarConfig(int rounds, int firstRoundSteps, double stepGrowth, boo
      * @return the configuration
      */
     public static StarConfig paper(int rounds, QuietStarConfig fineTuning) {
-        return new StarConfig(rounds, 40, 1.2, true, Sampling.greedy(), fineTuning, 64);
+        return new StarConfig(rounds, 40, 1.2, true, Sampling.greedy(), fineTuning, 64, 0);
     }
 
     /**
@@ -65,16 +71,30 @@ public record StarConfig(int rounds, int firstRoundSteps, double stepGrowth, boo
 
     /** @return a copy with another rationalization setting */
     public StarConfig withRationalize(boolean value) {
-        return new StarConfig(rounds, firstRoundSteps, stepGrowth, value, rationales, fineTuning, generationBatch);
+        return new StarConfig(rounds, firstRoundSteps, stepGrowth, value, rationales, fineTuning, generationBatch,
+                budgetSeconds);
     }
 
     /** @return a copy with another rationale sampling */
     public StarConfig withRationales(Sampling value) {
-        return new StarConfig(rounds, firstRoundSteps, stepGrowth, rationalize, value, fineTuning, generationBatch);
+        return new StarConfig(rounds, firstRoundSteps, stepGrowth, rationalize, value, fineTuning, generationBatch,
+                budgetSeconds);
+    }
+
+    /**
+     * Returns a copy with a wall-time budget.
+     *
+     * @param seconds the budget, 0 for none
+     * @return the copy
+     */
+    public StarConfig withBudgetSeconds(double seconds) {
+        return new StarConfig(rounds, firstRoundSteps, stepGrowth, rationalize, rationales, fineTuning,
+                generationBatch, seconds);
     }
 
     /** @return a copy with another step schedule */
     public StarConfig withSchedule(int first, double growth) {
-        return new StarConfig(rounds, first, growth, rationalize, rationales, fineTuning, generationBatch);
+        return new StarConfig(rounds, first, growth, rationalize, rationales, fineTuning, generationBatch,
+                budgetSeconds);
     }
 }

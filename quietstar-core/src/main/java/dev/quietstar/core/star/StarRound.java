@@ -15,11 +15,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     has one)
  * @param heldOutAccuracy share of held-out questions answered right, greedy (with or without a rationale)
  * @param heldOutRationaleExact share of held-out rationales that equal the reference (NaN without references)
- * @param generationSeconds wall time writing rationales (training and held-out questions)
+ * @param generationSeconds wall time writing rationales for the training questions (and rationalizing)
  * @param trainingSeconds wall time fine-tuning
+ * @param heldOutSeconds wall time answering the held-out questions (not part of the method's cost)
+ * @param generatedTokens tokens generated for the training questions (and rationalizing)
+ * @param trainedTokens tokens fed to fine-tuning: steps times documents per step times the window
  * @param checkpoint the round's final checkpoint (the starting model for round 0)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record StarRound(int round, int steps, int attempted, int correct, int rationalized, int kept,
         double keptExact, double heldOutAccuracy, double heldOutRationaleExact, double generationSeconds,
-        double trainingSeconds, String checkpoint) {}
+        double trainingSeconds, double heldOutSeconds, long generatedTokens, long trainedTokens, String checkpoint) {}

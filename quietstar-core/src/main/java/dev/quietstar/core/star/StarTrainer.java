@@ -111,14 +111,21 @@ public final class StarTrainer {
             long t0 = System.nanoTime();
             Answers start = answer(reasoner, heldOut, format::prompt, Sampling.greedy());
             record(rounds, new StarRound(0, 0, 0, 0, 0, 0, Double.NaN, start.accuracy(heldOut),
-                    start.exactShare(heldOut), seconds(t0), 0, describe(base)));
+                    start.exactShare(heldOut), 0, 0, seconds(t0), 0, 0, describe(base)));
             Path last = null;
+            List<String> documents = List.of();
+            Answers latest = start;
+            double spent = 0;
             for (int r = 1; r <= config.rounds(); r++) {
+                if (config.budgetSeconds() > 0 && spent >= config.budgetSeconds()) {
+                    break;
+                }
                 long g0 = System.nanoTime();
                 announce(r, "rationales");
                 Sampling s = config.rationales();
                 Answers first = answer(reasoner, train, format::prompt,
                         new Sampling(s.temperature(), s.topK(), s.topP(), s.seed() + r));
+                long generated = first.tokens;
                 List<Kept> kept = new ArrayList<>();
                 List<StarProblem> wrong = new ArrayList<>();
                 for (int i = 0; i < train.size(); i++) {
@@ -134,6 +141,7 @@ public final class StarTrainer {
                 if (config.rationalize() && !wrong.isEmpty()) {
                     announce(r, "rationalization");
                     Answers hinted = answer(reasoner, wrong, format::hintedPrompt, Sampling.greedy());
+                    generated += hinted.tokens;
                     for (int i = 0; i < wrong.size(); i++) {
                         Optional<StarCompletion> c = hinted.completions.get(i);
                         if (c.isPresent() && !c.get().rationale().isBlank()
@@ -156,19 +164,26 @@ public final class StarTrainer {
                 announce(r, "fine-tuning");
                 long f0 = System.nanoTime();
                 int steps = config.stepsOfRound(r);
-                TrainingReport trained = fineTune(roundDir.resolve("train"), steps, kept, r);
+                documents = new ArrayList<>(kept.size());
+                for (Kept k : kept) {
+                    documents.add(format.document(k.problem, k.rationale));
+                }
+                TrainingReport trained = fineTune(roundDir.resolve("train"), steps, documents, r);
                 double trainSeconds = seconds(f0);
+                spent += genSeconds + trainSeconds;
                 last = trained.finalCheckpoint();
                 current = new ModelSource.Checkpoint(last);
                 reasoner = backend.openReasoner(current);
                 announce(r, "held-out");
                 long h0 = System.nanoTime();
-                Answers after = answer(reasoner, heldOut, format::prompt, Sampling.greedy());
+                latest = answer(reasoner, heldOut, format::prompt, Sampling.greedy());
+                QuietStarConfig ft = config.fineTuning();
+                long trainedTokens = (long) steps * ft.training().examplesPerStep() * ft.sequenceLength();
                 record(rounds, new StarRound(r, steps, train.size(), correct, kept.size() - correct, kept.size(),
-                        exactShare(kept), after.accuracy(heldOut), after.exactShare(heldOut),
-                        genSeconds + seconds(h0), trainSeconds, last.toString()));
+                        exactShare(kept), latest.accuracy(heldOut), latest.exactShare(heldOut), genSeconds,
+                        trainSeconds, seconds(h0), generated, trainedTokens, last.toString()));
             }
-            return new StarReport(rounds, last);
+            return new StarReport(rounds, last, documents, latest.texts);
         } finally {
             if (reasoner != null) {
                 reasoner.close();
@@ -176,11 +191,7 @@ public final class StarTrainer {
         }
     }
 
-    private TrainingReport fineTune(Path folder, int steps, List<Kept> kept, int round) {
-        List<String> docs = new ArrayList<>(kept.size());
-        for (Kept k : kept) {
-            docs.add(format.document(k.problem, k.rationale));
-        }
+    private TrainingReport fineTune(Path folder, int steps, List<String> docs, int round) {
         QuietStarConfig ft = config.fineTuning();
         ft = ft.withTraining(ft.training().withSteps(steps).withCheckpointEvery(0));
         TrainingSetup setup = new TrainingSetup(base, ft, folder, TrainingObjective.NEXT_TOKEN);
@@ -193,6 +204,8 @@ public final class StarTrainer {
     /** The continuations of a list of prompts, parsed. */
     private final class Answers {
         final List<Optional<StarCompletion>> completions = new ArrayList<>();
+        final List<String> texts = new ArrayList<>();
+        long tokens;
 
         double accuracy(List<StarProblem> problems) {
             int right = 0;
@@ -233,6 +246,8 @@ public final class StarTrainer {
             }
             for (GenerationResult g : reasoner.generateBatch(prompts, options)) {
                 answers.completions.add(format.parse(g.text()));
+                answers.texts.add(g.text());
+                answers.tokens += g.tokenIds().size();
             }
         }
         return answers;

@@ -25,15 +25,18 @@ class StarConfigTest {
     @Test
     void outOfRangeSettingsAreRefusedByName() {
         QuietStarConfig ft = QuietStarConfig.smallModel();
-        assertThatThrownBy(() -> new StarConfig(0, 40, 1.2, true, Sampling.greedy(), ft, 8))
+        assertThatThrownBy(() -> new StarConfig(0, 40, 1.2, true, Sampling.greedy(), ft, 8, 0))
                 .hasMessageContaining("rounds");
-        assertThatThrownBy(() -> new StarConfig(2, 0, 1.2, true, Sampling.greedy(), ft, 8))
+        assertThatThrownBy(() -> new StarConfig(2, 0, 1.2, true, Sampling.greedy(), ft, 8, 0))
                 .hasMessageContaining("firstRoundSteps");
-        assertThatThrownBy(() -> new StarConfig(2, 40, 0.9, true, Sampling.greedy(), ft, 8))
+        assertThatThrownBy(() -> new StarConfig(2, 40, 0.9, true, Sampling.greedy(), ft, 8, 0))
                 .hasMessageContaining("stepGrowth");
-        assertThatThrownBy(() -> new StarConfig(2, 40, Double.NaN, true, Sampling.greedy(), ft, 8))
+        assertThatThrownBy(() -> new StarConfig(2, 40, Double.NaN, true, Sampling.greedy(), ft, 8, 0))
                 .hasMessageContaining("stepGrowth");
-        assertThatThrownBy(() -> new StarConfig(2, 40, 1.2, true, Sampling.greedy(), ft, 0))
+        assertThatThrownBy(() -> new StarConfig(2, 40, 1.2, true, Sampling.greedy(), ft, 0, 0))
                 .hasMessageContaining("generationBatch");
+        assertThatThrownBy(() -> new StarConfig(2, 40, 1.2, true, Sampling.greedy(), ft, 8, -1))
+                .hasMessageContaining("budgetSeconds");
+        assertThat(StarConfig.paper(2, ft).withBudgetSeconds(90).budgetSeconds()).isEqualTo(90);
     }
 }

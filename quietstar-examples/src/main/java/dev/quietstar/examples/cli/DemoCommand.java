@@ -78,6 +78,12 @@ public final class DemoCommand implements Callable<Integer> {
                     + "model; the last ones are held out.")
     Path data;
 
+    @Option(names = "--star",
+            description = "Instead of the demo table: plain training, Quiet-STaR, STaR with visible rationales and "
+                    + "STaR-supervised hidden thoughts at equal wall time (the Quiet-STaR run's), with paired "
+                    + "standard errors and constant-thought ablations; writes star-comparison.md.")
+    boolean star;
+
     @Option(names = "--study",
             description = "Instead of the demo table: train each reward estimator / objective variant (official, "
                     + "leave-one-out P=4, best-of-4, thought temperature 0.5) over --seeds seeds and the "
@@ -106,6 +112,8 @@ public final class DemoCommand implements Callable<Integer> {
     static final OutputKind PRETRAIN = OutputKind.folder("demo-pretrain", "demo --pretrain-only output");
     /** The output of {@code --study}, which a later study continues (recognised before the marker by its JSON). */
     static final OutputKind STUDY = OutputKind.folder("demo-study", "demo --study output", "study.json");
+    /** The output of {@code --star}. */
+    static final OutputKind STAR = OutputKind.folder("demo-star", "demo --star output", "star-comparison.md");
     /** The output of {@code --model stories260K}. */
     static final OutputKind STORIES = OutputKind.folder("demo-stories", "demo --model stories260K output",
             "stories260K-hf", "stories-heldout.jsonl");
@@ -137,6 +145,11 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--model stories260K takes only --quick, --data and --output");
             }
             kind = STORIES;
+        } else if (star) {
+            if (study || fromScratch || pretrainOnly || base != null || pretrainSteps != null || size.full) {
+                throw new IllegalArgumentException("--star takes only --quick, --set and --output");
+            }
+            kind = STAR;
         } else if (study) {
             if (fromScratch || pretrainOnly || !overrides.isEmpty()) {
                 throw new IllegalArgumentException("--study takes only --quick/--full, --base, --seeds and --output");
@@ -175,6 +188,8 @@ public final class DemoCommand implements Callable<Integer> {
                 stories.useStories(data);
             }
             stories.run();
+        } else if (star) {
+            new dev.quietstar.examples.demo.StarComparison(backend, plan, dir, out, overrides).run();
         } else if (study) {
             List<Long> list = new ArrayList<>();
             for (int i = 0; i < seeds; i++) {

@@ -157,7 +157,7 @@ public final class StarCommand implements Callable<Integer> {
             base = model;
         }
         StarConfig config = new StarConfig(rounds, firstSteps, growth, !noRationalize,
-                temperature == 0 ? Sampling.greedy() : Sampling.categorical(temperature, CORPUS_SEED), recipe, 64);
+                temperature == 0 ? Sampling.greedy() : Sampling.categorical(temperature, CORPUS_SEED), recipe, 64, 0);
         QuietStarBackend backend = Backends.discover().select(Capability.TRAIN, Capability.INFER).create();
         out.printf(Locale.ROOT, "STaR on %d training and %d held-out questions (%s), %d rounds, backend %s%n",
                 train.size(), held.size(), format, rounds, backend.name());
@@ -186,7 +186,13 @@ public final class StarCommand implements Callable<Integer> {
         return 0;
     }
 
-    static List<StarProblem> toStar(List<ColumnArithmeticCorpus.Problem> problems) {
+    /**
+     * Column-arithmetic problems as STaR problems, the worked solution as the reference rationale.
+     *
+     * @param problems the problems
+     * @return the STaR problems, in order
+     */
+    public static List<StarProblem> toStar(List<ColumnArithmeticCorpus.Problem> problems) {
         List<StarProblem> list = new ArrayList<>(problems.size());
         for (ColumnArithmeticCorpus.Problem p : problems) {
             list.add(new StarProblem(p.question(), p.answer(), p.scratchpad()));

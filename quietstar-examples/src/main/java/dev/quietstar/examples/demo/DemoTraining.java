@@ -149,8 +149,13 @@ public final class DemoTraining {
     }
 
     TrainingReport quietStar(Path start, Dataset data, Path out, int thoughtLength) {
-        return run(new TrainingSetup(new ModelSource.Checkpoint(start), quietStarConfig(thoughtLength), out,
-                TrainingObjective.QUIET_STAR), "quiet-star n=" + thoughtLength, data);
+        return quietStar(start, data, out, thoughtLength, plan.quietStarSteps(), "quiet-star n=" + thoughtLength);
+    }
+
+    TrainingReport quietStar(Path start, Dataset data, Path out, int thoughtLength, int steps, String label) {
+        QuietStarConfig c = quietStarConfig(thoughtLength);
+        return run(new TrainingSetup(new ModelSource.Checkpoint(start),
+                c.withTraining(c.training().withSteps(steps)), out, TrainingObjective.QUIET_STAR), label, data);
     }
 
     TrainingReport control(Path start, Dataset data, Path out, int steps, String label) {
