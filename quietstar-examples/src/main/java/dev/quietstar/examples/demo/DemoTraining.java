@@ -154,8 +154,12 @@ public final class DemoTraining {
 
     TrainingReport quietStar(Path start, Dataset data, Path out, int thoughtLength, int steps, String label) {
         QuietStarConfig c = quietStarConfig(thoughtLength);
-        return run(new TrainingSetup(new ModelSource.Checkpoint(start),
-                c.withTraining(c.training().withSteps(steps)), out, TrainingObjective.QUIET_STAR), label, data);
+        return quietStar(start, data, out, c.withTraining(c.training().withSteps(steps)), label);
+    }
+
+    TrainingReport quietStar(Path start, Dataset data, Path out, QuietStarConfig config, String label) {
+        return run(new TrainingSetup(new ModelSource.Checkpoint(start), config, out, TrainingObjective.QUIET_STAR),
+                label, data);
     }
 
     TrainingReport control(Path start, Dataset data, Path out, int steps, String label) {

@@ -3,6 +3,8 @@ package dev.quietstar.examples.demo;
 import dev.quietstar.api.Dataset;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.TrainingReport;
+import dev.quietstar.api.config.PositionsConfig;
+import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.spi.QuietStarBackend;
 import dev.quietstar.core.data.TextDatasets;
 import dev.quietstar.core.eval.EvalExample;
@@ -27,8 +29,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code demo --star}: plain training, Quiet-STaR, STaR with visible rationales and STaR-supervised hidden thoughts,
- * from the same start and the same wall-clock budget (the Quiet-STaR run's), on the demo's held-out problems.
+ * {@code demo --star}: plain training, Quiet-STaR (thinking everywhere, and thinking at the answer start only), STaR
+ * with visible rationales and STaR-supervised hidden thoughts, from the same start and the same wall-clock budget (the
+ * Quiet-STaR run's), on the demo's held-out problems.
  *
  * <p>STaR-supervised hidden thoughts: the demo's start-of-thought token is frozen at the embedding of {@code [}, the
  * character that opens a written worked solution, so a thought at the answer start is computed exactly as the model
@@ -39,8 +42,22 @@ import java.util.Optional;
  */
 public final class StarComparison {
 
-    /** Share of the budget the STaR-supervised method spends on STaR rounds. */
+    /** Share of the budget the first STaR-supervised variant spends on STaR rounds (the test checks it). */
     static final double STAR_SHARE = 0.5;
+
+    /**
+     * A STaR-supervised variant: the share of the budget spent on STaR rounds, and the share of the Quiet-STaR
+     * phase's documents that are STaR's kept worked documents.
+     */
+    record Supervision(String label, double starShare, double keptShare) {}
+
+    /** The variants run, in order. */
+    static final List<Supervision> SUPERVISIONS = List.of(
+            new Supervision("STaR-supervised thoughts (50% STaR, kept 1/4)", STAR_SHARE, 0.25),
+            new Supervision("STaR-supervised thoughts (25% STaR, kept 1/10)", 0.25, 0.10));
+
+    /** The thinking marker of the answer-start variant: the thought sits right before the answer. */
+    static final String ANSWER_MARKER = "A: ";
 
     private final QuietStarBackend backend;
     private final DemoPlan plan;
@@ -71,10 +88,27 @@ public final class StarComparison {
     /** One method's cost. */
     record Cost(String method, double seconds, long tokens, String detail) {}
 
+    /** A trained method with hidden thoughts, evaluated. */
+    record Hidden(String method, Cost cost, DemoEvaluation.Evaluated evaluated, ThoughtQuality.Point quality,
+            StarReport star) {
+
+        DemoResults.Row sampled() {
+            return evaluated.spans().get(SpanEvaluation.Source.SAMPLED).row();
+        }
+
+        DemoResults.Row constant() {
+            return evaluated.spans().get(SpanEvaluation.Source.CONSTANT).row();
+        }
+    }
+
+    private void say(String line) {
+        out.println(line);
+        out.flush();
+    }
+
     /** Trains every method, evaluates them, prints and writes {@code star-comparison.md}. */
     public void run() {
-        out.println("quietstar demo --star (" + plan.name() + "): output folder " + dir);
-        out.flush();
+        say("quietstar demo --star (" + plan.name() + "): output folder " + dir);
         Path base = dir.resolve("base");
         DemoTraining.extractShippedBase(base);
         Path start = dir.resolve("start");
@@ -85,20 +119,36 @@ public final class StarComparison {
         List<String> worked = corpus.heldOut().stream().limit(examples.size())
                 .map(ColumnArithmeticCorpus.Problem::scratchpad).toList();
         int n = plan.thoughtLength();
+        DemoEvaluation evaluation = new DemoEvaluation(plan, out);
         List<Cost> costs = new ArrayList<>();
+        List<Hidden> hidden = new ArrayList<>();
 
-        out.println("== Quiet-STaR, thoughtLength " + n + ", " + plan.quietStarSteps() + " steps (sets the budget)");
-        out.flush();
+        say("== Quiet-STaR, thoughtLength " + n + ", " + plan.quietStarSteps() + " steps (sets the budget)");
         TrainingReport qs = training.quietStar(start, data, dir.resolve("quietstar"), n);
         double budget = qs.wallSeconds();
-        costs.add(trainingCost("Quiet-STaR", qs, training));
+        hidden.add(hidden("Quiet-STaR", trainingCost("Quiet-STaR", qs, training), qs, null, evaluation, examples,
+                worked));
 
-        out.println("== control: next-token loss, equal wall time");
-        out.flush();
+        say("== Quiet-STaR thinking at the answer start only (positions MARKER \"" + ANSWER_MARKER.strip()
+                + " \"), equal wall time");
+        QuietStarConfig markerConfig = training.quietStarConfig(n)
+                .withPositions(PositionsConfig.marker(ANSWER_MARKER));
+        int probeSteps = Math.max(1, plan.quietStarSteps() / 5);
+        TrainingReport markerProbe = training.quietStar(start, data, dir.resolve("quietstar-answer-speed"),
+                markerConfig.withTraining(markerConfig.training().withSteps(probeSteps).withCheckpointEvery(0)),
+                "speed of thinking at the answer start");
+        int markerSteps = stepsFor(budget, markerProbe, 40L * plan.quietStarSteps());
+        TrainingReport marker = training.quietStar(start, data, dir.resolve("quietstar-answer"),
+                markerConfig.withTraining(markerConfig.training().withSteps(markerSteps)
+                        .withCheckpointEvery(markerSteps)), "quiet-star at the answer start");
+        String markerLabel = "Quiet-STaR, thinking at the answer start";
+        hidden.add(hidden(markerLabel, trainingCost(markerLabel, marker, training), marker, null, evaluation,
+                examples, worked));
+
+        say("== control: next-token loss, equal wall time");
         TrainingReport probe = training.control(start, data, dir.resolve("control-speed"), plan.quietStarSteps(),
                 "control (speed)");
-        double perStep = probe.wallSeconds() / Math.max(1, probe.steps().size());
-        int controlSteps = (int) Math.max(1, Math.min(40L * plan.quietStarSteps(), Math.round(budget / perStep)));
+        int controlSteps = stepsFor(budget, probe, 40L * plan.quietStarSteps());
         TrainingReport control = training.control(start, data, dir.resolve("control-time"), controlSteps,
                 "control (equal time)");
         costs.add(trainingCost("plain control", control, training));
@@ -108,83 +158,87 @@ public final class StarComparison {
         int trainQuestions = Math.min(quick ? 48 : 400, corpus.continuedProblems().size());
         var starProblems = StarCommand.toStar(corpus.continuedProblems().subList(0, trainQuestions));
         var heldOutProblems = StarCommand.toStar(corpus.heldOut().subList(0, examples.size()));
-        int firstSteps = quick ? 2 : 40;
-        StarConfig starConfig = new StarConfig(50, firstSteps, 1.2, true, dev.quietstar.api.Sampling.greedy(),
+        StarConfig starConfig = new StarConfig(50, quick ? 2 : 40, 1.2, true, dev.quietstar.api.Sampling.greedy(),
                 StarCommand.arithmeticRecipe(), 64, budget);
 
-        out.println("== STaR, visible rationales, within the budget (" + Math.round(budget) + " s)");
-        out.flush();
+        say("== STaR, visible rationales, within the budget (" + Math.round(budget) + " s)");
         StarReport visible = new StarTrainer(backend, new ModelSource.Checkpoint(start), starConfig, format,
                 AnswerChecker.exactMatch(), dir.resolve("star-visible")).run(starProblems, heldOutProblems);
-        costs.add(starCost("STaR, visible rationales", visible, 0));
+        costs.add(starCost("STaR, visible rationales", visible));
 
-        out.println("== STaR-supervised hidden thoughts: STaR for " + Math.round(100 * STAR_SHARE)
-                + "% of the budget, then Quiet-STaR");
-        out.flush();
-        StarReport supervising = new StarTrainer(backend, new ModelSource.Checkpoint(start),
-                starConfig.withBudgetSeconds(budget * STAR_SHARE), format, AnswerChecker.exactMatch(),
-                dir.resolve("star-supervising")).run(starProblems, heldOutProblems);
-        Path supervisedStart = dir.resolve("star-supervised-start");
-        DemoTraining.prepareStart(supervising.finalCheckpoint(), supervisedStart);
-        // The kept worked documents make up about a quarter of the training documents (each repeated), so that the
-        // rationale channel keeps its supervision next to the direct answers.
-        List<String> mixed = new ArrayList<>(corpus.continued());
-        int copies = (int) Math.max(1, Math.round(corpus.continued().size()
-                / (3.0 * supervising.keptDocuments().size())));
-        for (int c = 0; c < copies; c++) {
-            mixed.addAll(supervising.keptDocuments());
+        for (int v = 0; v < SUPERVISIONS.size(); v++) {
+            Supervision sv = SUPERVISIONS.get(v);
+            String tag = v == 0 ? "" : "-" + (v + 1);
+            say("== " + sv.label() + ": STaR for " + Math.round(100 * sv.starShare()) + "% of the budget, then "
+                    + "Quiet-STaR");
+            StarReport supervising = new StarTrainer(backend, new ModelSource.Checkpoint(start),
+                    starConfig.withBudgetSeconds(budget * sv.starShare()), format, AnswerChecker.exactMatch(),
+                    dir.resolve("star-supervising" + tag)).run(starProblems, heldOutProblems);
+            Path supervisedStart = dir.resolve("star-supervised-start" + tag);
+            DemoTraining.prepareStart(supervising.finalCheckpoint(), supervisedStart);
+            // STaR's kept worked documents, repeated to the variant's share of the documents, next to the direct
+            // answers: their next-token loss on the rationale is the thought's supervised loss.
+            List<String> mixed = new ArrayList<>(corpus.continued());
+            int copies = (int) Math.max(1, Math.round(sv.keptShare() / (1 - sv.keptShare())
+                    * corpus.continued().size() / supervising.keptDocuments().size()));
+            for (int c = 0; c < copies; c++) {
+                mixed.addAll(supervising.keptDocuments());
+            }
+            double left = Math.max(0, budget - supervising.costSeconds());
+            int qsSteps = (int) Math.max(1, Math.round(plan.quietStarSteps() * left / budget));
+            TrainingReport supervised = training.quietStar(supervisedStart, TextDatasets.fromStrings(
+                    "direct answers + " + copies + " x " + supervising.keptDocuments().size()
+                            + " STaR-kept worked documents", mixed),
+                    dir.resolve("star-supervised" + tag), n, qsSteps, "quiet-star, " + sv.label());
+            Cost qsCost = trainingCost(sv.label(), supervised, training);
+            Cost starPart = starCost(sv.label(), supervising);
+            hidden.add(hidden(sv.label(), new Cost(sv.label(), qsCost.seconds() + starPart.seconds(),
+                    qsCost.tokens() + starPart.tokens(), starPart.detail() + " + " + qsCost.detail()), supervised,
+                    supervising, evaluation, examples, worked));
         }
-        double left = Math.max(0, budget - supervising.costSeconds());
-        int qsSteps = (int) Math.max(1, Math.round(plan.quietStarSteps() * left / budget));
-        TrainingReport supervised = training.quietStar(supervisedStart, TextDatasets.fromStrings(
-                "direct answers + " + copies + " x " + supervising.keptDocuments().size()
-                        + " STaR-kept worked documents", mixed),
-                dir.resolve("star-supervised"), n, qsSteps, "quiet-star, STaR-supervised");
-        Cost sup = trainingCost("STaR-supervised hidden thoughts", supervised, training);
-        Cost supStar = starCost("", supervising, 0);
-        costs.add(new Cost(sup.method(), sup.seconds() + supStar.seconds(), sup.tokens() + supStar.tokens(),
-                supStar.detail() + " + " + sup.detail()));
 
-        DemoEvaluation evaluation = new DemoEvaluation(plan, out);
         DemoResults.Row baseRow = evaluation.evaluate("base (no further training)", start, examples, worked, false)
                 .rows().get(0);
         DemoResults.Row controlRow = evaluation.evaluate("plain control, equal wall time",
                 control.finalCheckpoint(), examples, worked, false).rows().get(0);
-        DemoEvaluation.Evaluated qsEval = evaluation.evaluate("quiet-star", qs.finalCheckpoint(), examples, worked,
-                false);
-        DemoEvaluation.Evaluated supEval = evaluation.evaluate("quiet-star, STaR-supervised",
-                supervised.finalCheckpoint(), examples, worked, false);
         List<EvalExample> afterRationale = afterOwnRationale(examples, visible.heldOutCompletions(), format);
         DemoResults.Row visibleRow = evaluation.evaluate("STaR, visible rationales", visible.finalCheckpoint(),
                 afterRationale, worked, false).rows().get(0);
 
-        DemoResults.Row qsRow = qsEval.spans().get(SpanEvaluation.Source.SAMPLED).row();
-        DemoResults.Row qsConst = qsEval.spans().get(SpanEvaluation.Source.CONSTANT).row();
-        DemoResults.Row supRow = supEval.spans().get(SpanEvaluation.Source.SAMPLED).row();
-        DemoResults.Row supConst = supEval.spans().get(SpanEvaluation.Source.CONSTANT).row();
-        List<DemoResults.Row> rows = List.of(baseRow, controlRow, qsEval.rows().get(0), qsRow, qsConst, visibleRow,
-                supEval.rows().get(0), supRow, supConst);
-        List<DemoResults.Paired> paired = List.of(
-                DemoResults.Paired.of("Quiet-STaR (think once) vs plain control", qsRow, controlRow),
-                DemoResults.Paired.of("STaR, visible rationale vs plain control", visibleRow, controlRow),
-                DemoResults.Paired.of("STaR-supervised thoughts (think once) vs plain control", supRow, controlRow),
-                DemoResults.Paired.of("Quiet-STaR: constant thought vs sampled", qsConst, qsRow),
-                DemoResults.Paired.of("STaR-supervised: constant thought vs sampled", supConst, supRow));
-
-        ThoughtQuality.Point qsQuality = quality(qs.finalCheckpoint(), qs.steps().size(), examples, worked);
-        ThoughtQuality.Point supQuality = quality(supervised.finalCheckpoint(), supervised.steps().size(), examples,
-                worked);
-        String md = StarComparisonReport.markdown(plan, budget, costs, rows, paired, visible, supervising,
-                qsQuality, supQuality, qsRow, qsConst, supRow, supConst, controlRow);
+        List<DemoResults.Row> rows = new ArrayList<>(List.of(baseRow, controlRow, visibleRow));
+        List<DemoResults.Paired> paired = new ArrayList<>();
+        paired.add(DemoResults.Paired.of("STaR, visible rationale vs plain control", visibleRow, controlRow));
+        for (Hidden h : hidden) {
+            costs.add(h.cost());
+            rows.addAll(h.evaluated().rows());
+            paired.add(DemoResults.Paired.of(h.method() + " (think once) vs plain control", h.sampled(),
+                    controlRow));
+            paired.add(DemoResults.Paired.of(h.method() + ": constant thought vs sampled", h.constant(),
+                    h.sampled()));
+        }
+        String md = StarComparisonReport.markdown(plan, budget, costs, rows, paired, visible, hidden, controlRow);
         try {
             Files.writeString(dir.resolve("star-comparison.md"), md);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve("star-comparison.md"), e);
         }
-        out.println();
-        out.println(md);
-        out.println("results: " + dir.resolve("star-comparison.md"));
-        out.flush();
+        say("");
+        say(md);
+        say("results: " + dir.resolve("star-comparison.md"));
+    }
+
+    private Hidden hidden(String method, Cost cost, TrainingReport trained, StarReport star,
+            DemoEvaluation evaluation, List<EvalExample> examples, List<String> worked) {
+        DemoEvaluation.Evaluated evaluated = evaluation.evaluate("quiet-star, " + method, trained.finalCheckpoint(),
+                examples, worked, false);
+        return new Hidden(method, cost, evaluated, quality(trained.finalCheckpoint(), trained.steps().size(),
+                examples, worked), star);
+    }
+
+    /** Steps that fill the budget at the speed a probe run showed. */
+    private static int stepsFor(double budget, TrainingReport probe, long cap) {
+        double perStep = probe.wallSeconds() / Math.max(1, probe.steps().size());
+        return (int) Math.max(1, Math.min(cap, Math.round(budget / Math.max(1e-9, perStep))));
     }
 
     private ThoughtQuality.Point quality(Path checkpoint, int step, List<EvalExample> examples, List<String> worked) {
@@ -215,14 +269,14 @@ public final class StarComparison {
         return new Cost(method, r.wallSeconds(), tokens, r.steps().size() + " training steps");
     }
 
-    private static Cost starCost(String method, StarReport r, double extra) {
+    private static Cost starCost(String method, StarReport r) {
         long tokens = 0;
         int steps = 0;
         for (StarRound round : r.rounds()) {
             tokens += round.generatedTokens() + round.trainedTokens();
             steps += round.steps();
         }
-        return new Cost(method, r.costSeconds() + extra, tokens, (r.rounds().size() - 1) + " STaR rounds ("
+        return new Cost(method, r.costSeconds(), tokens, (r.rounds().size() - 1) + " STaR rounds ("
                 + steps + " fine-tuning steps)");
     }
 }

@@ -11,9 +11,8 @@ final class StarComparisonReport {
     private StarComparisonReport() {}
 
     static String markdown(DemoPlan plan, double budget, List<StarComparison.Cost> costs, List<DemoResults.Row> rows,
-            List<DemoResults.Paired> paired, StarReport visible, StarReport supervising, ThoughtQuality.Point qs,
-            ThoughtQuality.Point sup, DemoResults.Row qsRow, DemoResults.Row qsConst, DemoResults.Row supRow,
-            DemoResults.Row supConst, DemoResults.Row control) {
+            List<DemoResults.Paired> paired, StarReport visible, List<StarComparison.Hidden> hidden,
+            DemoResults.Row control) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "## STaR and Quiet-STaR at equal wall time (%s preset)%n%n",
                 plan.name()));
@@ -43,38 +42,40 @@ final class StarComparisonReport {
             sb.append(String.format(Locale.ROOT, "| %s | %+.4f | %.4f | %+.1f%% |%n", p.name(), p.meanDelta(),
                     p.standardError(), 100 * p.relativeChange()));
         }
-        sb.append('\n').append(verdict(qsRow, qsConst, supRow, supConst, control)).append("\n\n");
+        sb.append('\n').append(verdict(hidden, control)).append("\n\n");
         sb.append("### STaR rounds, visible rationales\n\n").append(StarCommand.table(visible)).append('\n');
-        sb.append("### STaR rounds of the STaR-supervised method\n\n").append(StarCommand.table(supervising))
-                .append('\n');
-        sb.append("### Hidden thoughts before the answer (100 held-out problems)\n\n| model | steps | sampled exact "
-                + "| greedy exact |\n|---|---:|---:|---:|\n");
-        sb.append(String.format(Locale.ROOT, "| Quiet-STaR | %d | %.3f | %.3f |%n", qs.step(), qs.sampledExact(),
-                qs.greedyExact()));
-        sb.append(String.format(Locale.ROOT, "| STaR-supervised hidden thoughts | %d | %.3f | %.3f |%n", sup.step(),
-                sup.sampledExact(), sup.greedyExact()));
+        for (StarComparison.Hidden h : hidden) {
+            if (h.star() != null) {
+                sb.append("### STaR rounds of ").append(h.method()).append("\n\n").append(StarCommand.table(h.star()))
+                        .append('\n');
+            }
+        }
+        sb.append("### Hidden thoughts before the answer (first " + QuietStarDemo.QUALITY_PROBLEMS
+                + " held-out problems at most)\n\n| model | Quiet-STaR steps | sampled exact | greedy exact |\n"
+                + "|---|---:|---:|---:|\n");
+        for (StarComparison.Hidden h : hidden) {
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f |%n", h.method(), h.quality().step(),
+                    h.quality().sampledExact(), h.quality().greedyExact()));
+        }
         return sb.toString();
     }
 
     /** The target of the comparison, checked for each hidden-thought method. */
-    static String verdict(DemoResults.Row qs, DemoResults.Row qsConst, DemoResults.Row sup, DemoResults.Row supConst,
-            DemoResults.Row control) {
+    static String verdict(List<StarComparison.Hidden> hidden, DemoResults.Row control) {
         StringBuilder sb = new StringBuilder("Target: a hidden-thought method at least 15% below the plain control's "
                 + "answer NLL, with its constant-thought ablation losing at least 50% of that gain.");
         boolean met = false;
-        for (var m : List.of(new Object[] {"Quiet-STaR", qs, qsConst},
-                new Object[] {"STaR-supervised hidden thoughts", sup, supConst})) {
-            DemoResults.Row s = (DemoResults.Row) m[1];
-            DemoResults.Row c = (DemoResults.Row) m[2];
+        for (StarComparison.Hidden h : hidden) {
+            DemoResults.Row s = h.sampled();
+            DemoResults.Row c = h.constant();
             double gain = 1 - s.answerNll() / control.answerNll();
             double lost = (c.answerNll() - s.answerNll()) / (control.answerNll() - s.answerNll());
-            boolean ok = gain >= 0.15 && lost >= 0.5;
-            met |= ok;
+            met |= gain >= 0.15 && lost >= 0.5;
             sb.append(gain > 0
                     ? String.format(Locale.ROOT, " %s: %.1f%% below the control, the constant thought loses %.0f%% "
-                            + "of that gain.", m[0], 100 * gain, 100 * lost)
+                            + "of that gain.", h.method(), 100 * gain, 100 * lost)
                     : String.format(Locale.ROOT, " %s: %.1f%% above (worse than) the control, no gain to lose.",
-                            m[0], -100 * gain));
+                            h.method(), -100 * gain));
         }
         return sb.append(met ? " Target met." : " Target NOT met.").toString();
     }

@@ -33,14 +33,22 @@ class StarComparisonTest {
         assertThat(code).as("exit code; stderr: %s", err).isZero();
         String md = Files.readString(dir.resolve("star-comparison.md"));
         assertThat(md).contains("| Quiet-STaR |").contains("| plain control |").contains("| STaR, visible rationales |")
-                .contains("| STaR-supervised hidden thoughts |").contains("STaR-supervised: constant thought vs sampled")
-                .containsPattern("Target (NOT )?met\\.");
+                .contains("| Quiet-STaR, thinking at the answer start |");
+        for (StarComparison.Supervision sv : StarComparison.SUPERVISIONS) {
+            assertThat(md).contains("| " + sv.label() + " |").contains(sv.label() + ": constant thought vs sampled");
+        }
+        assertThat(md).containsPattern("Target (NOT )?met\\.");
         // a STaR run starts no round once its budget (a share of the Quiet-STaR run's wall time) is spent
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("wall time, ([0-9.]+) s").matcher(md);
         assertThat(m.find()).isTrue();
         double budget = Double.parseDouble(m.group(1));
-        for (var run : List.of(java.util.Map.entry("star-visible", 1.0),
-                java.util.Map.entry("star-supervising", StarComparison.STAR_SHARE))) {
+        List<java.util.Map.Entry<String, Double>> runs = new java.util.ArrayList<>();
+        runs.add(java.util.Map.entry("star-visible", 1.0));
+        for (int v = 0; v < StarComparison.SUPERVISIONS.size(); v++) {
+            runs.add(java.util.Map.entry("star-supervising" + (v == 0 ? "" : "-" + (v + 1)),
+                    StarComparison.SUPERVISIONS.get(v).starShare()));
+        }
+        for (var run : runs) {
             List<StarRound> rounds = StarTrainer.readRounds(dir.resolve(run.getKey()).resolve("rounds.jsonl"));
             assertThat(rounds.size()).isGreaterThanOrEqualTo(2);
             double beforeLast = rounds.subList(1, rounds.size() - 1).stream()
