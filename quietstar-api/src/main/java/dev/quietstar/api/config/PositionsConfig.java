@@ -1,5 +1,6 @@
 package dev.quietstar.api.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
@@ -90,6 +91,7 @@ public record PositionsConfig(PositionSelection mode, int count, String marker) 
      *
      * @return true for {@link PositionSelection#ALL}
      */
+    @JsonIgnore
     public boolean isAll() {
         return mode == PositionSelection.ALL;
     }
