@@ -36,10 +36,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  *     the official rule)
  * @param gate the thinking gate trained alongside the objective (not part of the official implementation; it never
  *     changes the objective's gradients; a missing value in a file means {@link GateConfig#defaults()})
+ * @param positions which positions of a row think (not part of the official implementation, which thinks at every
+ *     position; a missing value in a file means {@link PositionsConfig#all()})
  */
 @JsonPropertyOrder({"thoughtLength", "lookahead", "thoughtsPerPosition", "sequenceLength", "policyWeight",
     "reinforceTemperature", "thoughtTemperature", "thoughtSampling", "baseLossWeight", "talkLossWeight",
-    "metaTokenInit", "metaTokenScale", "optimizer", "training", "advantage", "gate"})
+    "metaTokenInit", "metaTokenScale", "optimizer", "training", "advantage", "gate", "positions"})
 public record QuietStarConfig(
         int thoughtLength,
         int lookahead,
@@ -56,7 +58,8 @@ public record QuietStarConfig(
         OptimizerConfig optimizer,
         TrainingConfig training,
         Advantage advantage,
-        GateConfig gate) {
+        GateConfig gate,
+        PositionsConfig positions) {
 
     /** Largest thought length accepted. */
     public static final int MAX_THOUGHT_LENGTH = 64;
@@ -96,6 +99,43 @@ public record QuietStarConfig(
         if (gate == null) {
             gate = GateConfig.defaults();
         }
+        if (positions == null) {
+            positions = PositionsConfig.all();
+        }
+        if (positions.count() > sequenceLength - 1) {
+            throw new InvalidConfigException("positions.count must be in 1.." + (sequenceLength - 1)
+                    + " (sequenceLength - 1, the positions with a next token), was " + positions.count());
+        }
+    }
+
+    /**
+     * Creates a configuration that thinks at every position (the form every release before {@code positions} used).
+     *
+     * @param thoughtLength sampled tokens per thought
+     * @param lookahead true future tokens scored after each thought
+     * @param thoughtsPerPosition thoughts per position
+     * @param sequenceLength training window length
+     * @param policyWeight weight of the REINFORCE loss
+     * @param reinforceTemperature temperature of the policy loss
+     * @param thoughtTemperature sampling temperature of thought tokens
+     * @param thoughtSampling sampling rule of thought tokens
+     * @param baseLossWeight weight of the ordinary next-token loss
+     * @param talkLossWeight weight of the post-thought losses
+     * @param metaTokenInit text that initialises the meta-tokens
+     * @param metaTokenScale meta-token scale
+     * @param optimizer optimiser settings
+     * @param training training settings
+     * @param advantage the advantage rule
+     * @param gate the thinking gate settings
+     */
+    public QuietStarConfig(int thoughtLength, int lookahead, int thoughtsPerPosition, int sequenceLength,
+            double policyWeight, double reinforceTemperature, double thoughtTemperature,
+            ThoughtSampling thoughtSampling, double baseLossWeight, double talkLossWeight, String metaTokenInit,
+            double metaTokenScale, OptimizerConfig optimizer, TrainingConfig training, Advantage advantage,
+            GateConfig gate) {
+        this(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight, reinforceTemperature,
+                thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight, metaTokenInit, metaTokenScale,
+                optimizer, training, advantage, gate, PositionsConfig.all());
     }
 
     /**
@@ -123,7 +163,7 @@ public record QuietStarConfig(
             double metaTokenScale, OptimizerConfig optimizer, TrainingConfig training, Advantage advantage) {
         this(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight, reinforceTemperature,
                 thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight, metaTokenInit, metaTokenScale,
-                optimizer, training, advantage, GateConfig.defaults());
+                optimizer, training, advantage, GateConfig.defaults(), PositionsConfig.all());
     }
 
     /**
@@ -153,7 +193,8 @@ public record QuietStarConfig(
         return new QuietStarConfig(o.thoughtLength, o.lookahead, o.thoughtsPerPosition, o.sequenceLength, 1.0,
                 o.reinforceTemperature, o.thoughtTemperature, o.thoughtSampling, o.baseLossWeight,
                 o.talkLossWeight, o.metaTokenInit, o.metaTokenScale,
-                o.optimizer.withLearningRate(3e-5).withMultipliers(30.0, 30.0), o.training, o.advantage, o.gate);
+                o.optimizer.withLearningRate(3e-5).withMultipliers(30.0, 30.0), o.training, o.advantage, o.gate,
+                o.positions);
     }
 
     /**
@@ -169,7 +210,7 @@ public record QuietStarConfig(
             int newSequenceLength) {
         return new QuietStarConfig(newThoughtLength, newLookahead, newThoughtsPerPosition, newSequenceLength,
                 policyWeight, reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight,
-                talkLossWeight, metaTokenInit, metaTokenScale, optimizer, training, advantage, gate);
+                talkLossWeight, metaTokenInit, metaTokenScale, optimizer, training, advantage, gate, positions);
     }
 
     /**
@@ -181,7 +222,7 @@ public record QuietStarConfig(
     public QuietStarConfig withPolicyWeight(double value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, value,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, training, advantage, gate);
+                metaTokenInit, metaTokenScale, optimizer, training, advantage, gate, positions);
     }
 
     /**
@@ -194,7 +235,7 @@ public record QuietStarConfig(
     public QuietStarConfig withThoughtSampling(ThoughtSampling sampling, double temperature) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, temperature, sampling, baseLossWeight, talkLossWeight, metaTokenInit,
-                metaTokenScale, optimizer, training, advantage, gate);
+                metaTokenScale, optimizer, training, advantage, gate, positions);
     }
 
     /**
@@ -206,7 +247,7 @@ public record QuietStarConfig(
     public QuietStarConfig withMetaTokenInit(String value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight, value,
-                metaTokenScale, optimizer, training, advantage, gate);
+                metaTokenScale, optimizer, training, advantage, gate, positions);
     }
 
     /**
@@ -218,7 +259,7 @@ public record QuietStarConfig(
     public QuietStarConfig withOptimizer(OptimizerConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, value, training, advantage, gate);
+                metaTokenInit, metaTokenScale, value, training, advantage, gate, positions);
     }
 
     /**
@@ -230,7 +271,7 @@ public record QuietStarConfig(
     public QuietStarConfig withTraining(TrainingConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, value, advantage, gate);
+                metaTokenInit, metaTokenScale, optimizer, value, advantage, gate, positions);
     }
 
     /**
@@ -242,7 +283,7 @@ public record QuietStarConfig(
     public QuietStarConfig withAdvantage(Advantage value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, training, value, gate);
+                metaTokenInit, metaTokenScale, optimizer, training, value, gate, positions);
     }
 
     /**
@@ -254,6 +295,18 @@ public record QuietStarConfig(
     public QuietStarConfig withGate(GateConfig value) {
         return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
                 reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
-                metaTokenInit, metaTokenScale, optimizer, training, advantage, value);
+                metaTokenInit, metaTokenScale, optimizer, training, advantage, value, positions);
+    }
+
+    /**
+     * Returns a copy that thinks at other positions.
+     *
+     * @param value which positions of a row think
+     * @return the copy
+     */
+    public QuietStarConfig withPositions(PositionsConfig value) {
+        return new QuietStarConfig(thoughtLength, lookahead, thoughtsPerPosition, sequenceLength, policyWeight,
+                reinforceTemperature, thoughtTemperature, thoughtSampling, baseLossWeight, talkLossWeight,
+                metaTokenInit, metaTokenScale, optimizer, training, advantage, gate, value);
     }
 }

@@ -255,7 +255,22 @@ public final class ConfigLoader {
                 throw new InvalidConfigException(path + " is a group; override one of its fields "
                         + fieldNames(existing));
             }
-            node.set(leaf, existing.isTextual() ? TextNode.valueOf(value) : parseScalar(path, value));
+            node.set(leaf, existing.isTextual() ? TextNode.valueOf(textValue(path, value)) : parseScalar(path, value));
+        }
+    }
+
+    /**
+     * A string field's override value: verbatim, unless it is wrapped in double quotes, which are then read as a JSON
+     * string, so {@code positions.marker="A: "} keeps the space that trimming the override would lose.
+     */
+    private static String textValue(String path, String value) {
+        if (value.length() < 2 || value.charAt(0) != '"' || value.charAt(value.length() - 1) != '"') {
+            return value;
+        }
+        try {
+            return JSON.readTree(value).asText();
+        } catch (JsonProcessingException e) {
+            throw new InvalidConfigException(path + " in double quotes must be a JSON string, was " + value, e);
         }
     }
 

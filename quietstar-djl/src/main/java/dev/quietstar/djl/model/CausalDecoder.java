@@ -412,25 +412,27 @@ public final class CausalDecoder implements AutoCloseable {
      * token is padding sees none of its thought chain (not even the current pass's own key): {@code ownMask} holds
      * {@link #MASKED} there, and such a query attends to the real prefix only.
      *
-     * @param inputEmbeds (R, L, H) the tokens of this pass, one per position
-     * @param positionIds (R, L) their positions
-     * @param realMask (R, 1, L, L) the base pass's causal/padding mask
-     * @param ownMask (R, 1, L, 1) additive mask of each position's own thought keys: 0 where the position's token
+     * <p>A pass may think at Q of the L positions (Q = L when all think): query q's row of {@code realMask} says
+     * which real keys it sees, and its own key in every pass is that pass's q-th.
+     *
+     * @param inputEmbeds (R, Q, H) the tokens of this pass, one per thinking position
+     * @param positionIds (R, Q) their positions
+     * @param realMask (R, 1, Q, L) the real keys each query sees (every position: the base pass's mask)
+     * @param ownMask (R, 1, Q, 1) additive mask of each query's own thought keys: 0 where the position's token
      *     is real, {@link #MASKED} where it is padding (see {@link Masks#ownThoughtMask})
      * @param cache the real keys (base pass) and the keys of the earlier thought passes
      * @return hidden states and the cache extended with this pass
      */
     public ThoughtPassOutput forwardThoughtPass(NDArray inputEmbeds, NDArray positionIds, NDArray realMask,
             NDArray ownMask, ThoughtCache cache) {
-        long len = inputEmbeds.getShape().get(1);
-        if (cache.real().length() != len) {
-            throw new IllegalArgumentException("the real cache holds " + cache.real().length()
-                    + " positions, the thought pass has " + len);
-        }
-        Shape expectedOwn = new Shape(inputEmbeds.getShape().get(0), 1, len, 1);
-        if (!ownMask.getShape().equals(expectedOwn)) {
-            throw new IllegalArgumentException("own-thought mask must have shape (rows, 1, length, 1) = "
-                    + expectedOwn + ", was " + ownMask.getShape());
+        long queries = inputEmbeds.getShape().get(1);
+        long len = cache.real().length();
+        Shape expectedReal = new Shape(inputEmbeds.getShape().get(0), 1, queries, len);
+        Shape expectedOwn = new Shape(inputEmbeds.getShape().get(0), 1, queries, 1);
+        if (!realMask.getShape().equals(expectedReal) || !ownMask.getShape().equals(expectedOwn)) {
+            throw new IllegalArgumentException("real and own-thought masks must have shapes (rows, 1, queries, "
+                    + "cached) = " + expectedReal + " and " + expectedOwn + ", were " + realMask.getShape() + " and "
+                    + ownMask.getShape());
         }
         inputs.checkPositions(positionIds);
         DecoderOutput out = blocks.layers(inputEmbeds, positionIds.toType(DataType.INT64, false),

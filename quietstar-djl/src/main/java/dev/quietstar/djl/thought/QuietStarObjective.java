@@ -164,7 +164,7 @@ public final class QuietStarObjective {
         return nll.sum().div(count);
     }
 
-    private static double plainMean(NDArray nll, NDArray valid) {
+    static double plainMean(NDArray nll, NDArray valid) {
         double count = valid.sum().getFloat();
         return count == 0 ? 0 : nll.stopGradient().sum().getFloat() / count;
     }

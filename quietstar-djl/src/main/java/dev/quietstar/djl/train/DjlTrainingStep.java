@@ -33,6 +33,10 @@ import dev.quietstar.djl.thought.ObjectiveResult;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
 import dev.quietstar.djl.thought.QuietStarObjective;
+import dev.quietstar.djl.thought.SlotObjective;
+import dev.quietstar.djl.thought.SlotRollout;
+import dev.quietstar.djl.thought.SubsetThoughtGenerator;
+import dev.quietstar.djl.thought.ThoughtSlots;
 import dev.quietstar.djl.thought.ThoughtSamplers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,6 +78,9 @@ public final class DjlTrainingStep implements TrainingStep {
     private final QuietStarObjective quietStar;
     private final AdamW optimizer;
     private ThoughtGenerator<NDArray> generator;
+    /** Thinks at the chosen positions when {@code positions} is not ALL; null when every position thinks. */
+    private SubsetThoughtGenerator subset;
+    private final SlotObjective slotObjective;
 
     /**
      * Creates the step and turns on gradients for the groups it trains.
@@ -98,6 +105,15 @@ public final class DjlTrainingStep implements TrainingStep {
                 : DjlComponents.defaultGenerator(model, config.thoughtLength(), config.lookahead(),
                         ParallelThoughtGenerator.AttentionLayout.DIAGONAL);
         this.quietStar = new QuietStarObjective(model, config, rewards, head);
+        this.slotObjective = new SlotObjective(model, config, rewards, head);
+        if (!config.positions().isAll() && components.thoughtGenerator() != null) {
+            throw new IllegalArgumentException("positions.mode " + config.positions().mode() + " thinks at a subset "
+                    + "of positions with the built-in generator, but this step was given a user's ThoughtGenerator ("
+                    + components.thoughtGenerator().getClass().getName() + "), which thinks everywhere; use "
+                    + "positions.mode ALL with it");
+        }
+        this.subset = config.positions().isAll() ? null : new SubsetThoughtGenerator(model, config.thoughtLength(),
+                config.lookahead(), ParallelThoughtGenerator.AttentionLayout.DIAGONAL);
         model.checkFinite();
         for (String name : model.parameters().keySet()) {
             double mult = objective == TrainingObjective.NEXT_TOKEN
@@ -129,6 +145,9 @@ public final class DjlTrainingStep implements TrainingStep {
                     + components.thoughtGenerator().getClass().getName() + ")");
         }
         generator = DjlComponents.defaultGenerator(model, config.thoughtLength(), config.lookahead(), layout);
+        if (subset != null) {
+            subset = new SubsetThoughtGenerator(model, config.thoughtLength(), config.lookahead(), layout);
+        }
     }
 
     /**
@@ -210,12 +229,28 @@ public final class DjlTrainingStep implements TrainingStep {
             }
             try (GradientCollector gc = Engine.getEngine(DjlEngines.ENGINE).newGradientCollector()) {
                 long before = ResidentMemory.ifTracing(LOG);
-                ThoughtRollout<NDArray> rollout = generator.generate(ids, attn, sampler);
-                long rolledOut = ResidentMemory.ifTracing(LOG);
-                ObjectiveResult r = quietStar.evaluate(rollout, ids, attn);
+                ThoughtRollout<NDArray> rollout;
+                ObjectiveResult r;
+                ThoughtSlots slots = null;
+                long fed;
+                long rolledOut;
+                if (subset == null) {
+                    rollout = generator.generate(ids, attn, sampler);
+                    rolledOut = ResidentMemory.ifTracing(LOG);
+                    r = quietStar.evaluate(rollout, ids, attn);
+                    fed = ids.size() * (1L + c.thoughtLength() + c.lookahead() + 1);
+                } else {
+                    SplittableRandom positionsRng = rng.split(); // its own stream: choosing does not shift sampling
+                    SlotRollout sr = subset.generate(ids, attn,
+                            PositionChoosers.of(c.positions(), model, p, positionsRng), sampler);
+                    rolledOut = ResidentMemory.ifTracing(LOG);
+                    rollout = sr.rollout();
+                    slots = sr.slots();
+                    r = slotObjective.evaluate(sr, ids, attn);
+                    fed = ids.size() + (long) slots.rows() * slots.width() * (c.thoughtLength() + c.lookahead() + 1);
+                }
                 long evaluated = ResidentMemory.ifTracing(LOG);
                 double loss = r.total().getFloat();
-                long fed = ids.size() * (1L + c.thoughtLength() + c.lookahead() + 1);
                 if (!Double.isFinite(loss)) {
                     return new MicroBatchResult(loss, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                             Double.NaN, Double.NaN, Double.NaN, fed, null);
@@ -228,7 +263,8 @@ public final class DjlTrainingStep implements TrainingStep {
                             ResidentMemory.peak() >> 20);
                 }
                 // After the backward pass, on detached copies: the gate never touches the objective's gradients.
-                GateInputs gate = withGate ? GateFeatures.of(model, rollout.baseHidden(), r, batch.attentionMask(), p) : null;
+                GateInputs gate = withGate ? GateFeatures.of(model, rollout.baseHidden(), r, batch.attentionMask(), p,
+                        slots) : null;
                 return new MicroBatchResult(loss, r.nll().getFloat(), r.policy().getFloat(), r.baseNllOfficial(),
                         r.talkNllOfficial(), r.baseNllPlain(), r.talkNllPlain(), r.meanReward(),
                         r.meanMixingWeight(), fed, gate);

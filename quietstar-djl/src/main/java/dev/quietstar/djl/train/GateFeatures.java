@@ -8,6 +8,7 @@ import dev.quietstar.core.train.GateInputs;
 import dev.quietstar.djl.infer.NoGradScope;
 import dev.quietstar.djl.thought.ObjectiveResult;
 import dev.quietstar.djl.thought.QuietStarModel;
+import dev.quietstar.djl.thought.ThoughtSlots;
 
 /**
  * What the thinking gate learns from in a training step (see {@link DjlTrainingStep}): read after backward, on
@@ -22,9 +23,20 @@ final class GateFeatures {
      * target the step-0 gain log p_talk(x_{i+1}) - log p_base(x_{i+1}) averaged over the P thoughts of the
      * position.
      */
-    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     static GateInputs of(QuietStarModel model, NDArray baseHidden, ObjectiveResult r, int[][] attention,
             int copies) {
+        return of(model, baseHidden, r, attention, copies, null);
+    }
+
+    /**
+     * The same for a step that thought at a subset of positions: the target exists at the chosen positions only,
+     * so only they are fed to the gate.
+     *
+     * @param slots the positions the step thought at, or null for every position
+     */
+    @SuppressWarnings("try") // the no-gradient scope is held, not referenced
+    static GateInputs of(QuietStarModel model, NDArray baseHidden, ObjectiveResult r, int[][] attention,
+            int copies, ThoughtSlots slots) {
         long rows = baseHidden.getShape().get(0);
         int len = Math.toIntExact(baseHidden.getShape().get(1));
         int h = Math.toIntExact(baseHidden.getShape().get(2));
@@ -40,8 +52,11 @@ final class GateFeatures {
             NDArray logp = model.decoder().logits(hb).add(model.metaTokenLogitMask(scope)).logSoftmax(-1);
             NDArray entropy = logp.exp().mul(logp).sum(new int[] {-1}).neg();
             NDArray maxLogp = logp.max(new int[] {-1});
-            NDArray g = r.baseNll().stopGradient().sub(r.talkNll().get(0).stopGradient())
-                    .reshape(examples, copies, len - 1).mean(new int[] {1});
+            NDArray talk0 = r.talkNll().get(0).stopGradient();
+            NDArray baseAt = slots == null ? r.baseNll().stopGradient()
+                    : r.baseNll().stopGradient().gather(slots.indices(scope, 0, len - 2), 1);
+            long width = talk0.getShape().get(1);
+            NDArray g = baseAt.sub(talk0).reshape(examples, copies, width).mean(new int[] {1});
             hidden = hb.toFloatArray();
             features = NDArrays.stack(new NDList(entropy, maxLogp), -1).toFloatArray();
             gain = g.toFloatArray();
@@ -53,16 +68,18 @@ final class GateFeatures {
         float[] x = new float[examples * (len - 1) * h];
         double[] d = new double[examples * (len - 1) * 2];
         double[] y = new double[examples * (len - 1)];
+        int width = slots == null ? len - 1 : slots.width();
         for (int e = 0; e < examples; e++) {
-            for (int i = 0; i < len - 1; i++) {
-                if (attention[e][i + 1] == 0) {
+            for (int j = 0; j < width; j++) {
+                int i = slots == null ? j : slots.position(e * copies, j);
+                if (i < 0 || i > len - 2 || attention[e][i + 1] == 0) {
                     continue;
                 }
                 int at = e * (len - 1) + i;
                 System.arraycopy(hidden, at * h, x, n * h, h);
                 d[2 * n] = features[2 * at];
                 d[2 * n + 1] = features[2 * at + 1];
-                y[n] = gain[at];
+                y[n] = gain[e * width + j];
                 n++;
             }
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quietstar.api.ModelSource;
 import dev.quietstar.api.StepMetrics;
 import dev.quietstar.api.TrainingListener;
+import dev.quietstar.api.config.PositionsConfig;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.TrainingConfig;
 import dev.quietstar.core.data.TextDatasets;
@@ -32,8 +33,10 @@ import java.util.concurrent.TimeUnit;
  * (forward, backward, gradient clip, AdamW) of the benchmark model at one sequence length and attention layout.
  * {@link #launch} starts it from the benchmark run and reads its result.
  *
- * <p>Arguments: {@code DENSE|DIAGONAL L warmupSteps measuredSteps outputDir}. Prints one JSON object: the seconds
- * of every measured step, thought tokens per second of every measured step, and the peak resident set size.
+ * <p>Arguments: {@code DENSE|DIAGONAL L warmupSteps measuredSteps outputDir [positions]}, where the optional
+ * positions are {@code ALL} (the default) or {@code RANDOM:k} (think at k random positions per row, see
+ * {@link PositionsCost}). Prints one JSON object: the seconds of every measured step, thought tokens per second of
+ * every measured step, and the peak resident set size.
  */
 public final class TrainStepWorker {
 
@@ -68,6 +71,11 @@ public final class TrainStepWorker {
         Path out = Path.of(args[4]);
         DjlEngines.pytorch();
         QuietStarConfig config = config(len, warmup + measured);
+        if (args.length > 5 && args[5].startsWith("RANDOM:")) {
+            config = config.withPositions(PositionsConfig.random(Integer.parseInt(args[5].substring(7))));
+        } else if (args.length > 5 && !"ALL".equals(args[5])) {
+            throw new IllegalArgumentException("positions must be ALL or RANDOM:k, was " + args[5]);
+        }
         List<String> docs = new ArrayList<>();
         List<String> problems = ArithmeticCorpus.builder().optSeed(5).optTrainDocuments(4000).build().train();
         // Documents longer than L, so every window is full and no token is padding.
@@ -126,6 +134,21 @@ public final class TrainStepWorker {
      * @return the worker's JSON result
      */
     static JsonNode launch(String layout, int len, int warmup, int runs, Path dir) {
+        return launch(layout, len, warmup, runs, dir, "ALL");
+    }
+
+    /**
+     * Like {@link #launch(String, int, int, int, Path)}, thinking at some positions only.
+     *
+     * @param layout {@code DENSE} or {@code DIAGONAL}
+     * @param len L
+     * @param warmup unmeasured steps
+     * @param runs measured steps
+     * @param dir the worker's output folder
+     * @param positions {@code ALL} or {@code RANDOM:k}
+     * @return the worker's JSON result
+     */
+    static JsonNode launch(String layout, int len, int warmup, int runs, Path dir, String positions) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx2g");
@@ -143,6 +166,7 @@ public final class TrainStepWorker {
         cmd.add(String.valueOf(warmup));
         cmd.add(String.valueOf(runs));
         cmd.add(dir.toString());
+        cmd.add(positions);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
