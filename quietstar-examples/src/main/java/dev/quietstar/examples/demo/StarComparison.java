@@ -53,8 +53,8 @@ public final class StarComparison {
 
     /** The variants run, in order. */
     static final List<Supervision> SUPERVISIONS = List.of(
-            new Supervision("STaR-supervised thoughts (50% STaR, kept 1/4)", STAR_SHARE, 0.25),
-            new Supervision("STaR-supervised thoughts (25% STaR, kept 1/10)", 0.25, 0.10));
+            new Supervision("Quiet-STaR, STaR-supervised thoughts (50% STaR, kept 1/4)", STAR_SHARE, 0.25),
+            new Supervision("Quiet-STaR, STaR-supervised thoughts (25% STaR, kept 1/10)", 0.25, 0.10));
 
     /** The thinking marker of the answer-start variant: the thought sits right before the answer. */
     static final String ANSWER_MARKER = "A: ";
@@ -126,7 +126,8 @@ public final class StarComparison {
         say("== Quiet-STaR, thoughtLength " + n + ", " + plan.quietStarSteps() + " steps (sets the budget)");
         TrainingReport qs = training.quietStar(start, data, dir.resolve("quietstar"), n);
         double budget = qs.wallSeconds();
-        hidden.add(hidden("Quiet-STaR", trainingCost("Quiet-STaR", qs, training), qs, null, evaluation, examples,
+        String everywhere = "Quiet-STaR, thinking everywhere";
+        hidden.add(hidden(everywhere, trainingCost(everywhere, qs, training), qs, null, evaluation, examples,
                 worked));
 
         say("== Quiet-STaR thinking at the answer start only (positions MARKER \"" + ANSWER_MARKER.strip()
@@ -229,8 +230,10 @@ public final class StarComparison {
 
     private Hidden hidden(String method, Cost cost, TrainingReport trained, StarReport star,
             DemoEvaluation evaluation, List<EvalExample> examples, List<String> worked) {
-        DemoEvaluation.Evaluated evaluated = evaluation.evaluate("quiet-star, " + method, trained.finalCheckpoint(),
-                examples, worked, false);
+        // the evaluation treats a label that starts with "quiet-star" as a model that thinks
+        String label = "quiet-star" + method.substring("Quiet-STaR".length());
+        DemoEvaluation.Evaluated evaluated = evaluation.evaluate(label, trained.finalCheckpoint(), examples, worked,
+                false);
         return new Hidden(method, cost, evaluated, quality(trained.finalCheckpoint(), trained.steps().size(),
                 examples, worked), star);
     }

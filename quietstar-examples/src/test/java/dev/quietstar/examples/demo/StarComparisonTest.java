@@ -32,7 +32,7 @@ class StarComparisonTest {
         int code = cl.execute("demo", "--star", "--quick", "--output", dir.toString());
         assertThat(code).as("exit code; stderr: %s", err).isZero();
         String md = Files.readString(dir.resolve("star-comparison.md"));
-        assertThat(md).contains("| Quiet-STaR |").contains("| plain control |").contains("| STaR, visible rationales |")
+        assertThat(md).contains("| Quiet-STaR, thinking everywhere |").contains("| plain control |").contains("| STaR, visible rationales |")
                 .contains("| Quiet-STaR, thinking at the answer start |");
         for (StarComparison.Supervision sv : StarComparison.SUPERVISIONS) {
             assertThat(md).contains("| " + sv.label() + " |").contains(sv.label() + ": constant thought vs sampled");
