@@ -16,7 +16,9 @@ import java.util.Locale;
  * fewer positions").
  *
  * <p>Arguments, all optional: {@code [L [warmupSteps [measuredSteps [DIAGONAL|DENSE]]]]}, default {@code 64 2 8
- * DIAGONAL}.
+ * DIAGONAL}. The workers get the {@code ai.djl.*} system properties of this JVM, so
+ * {@code -Dai.djl.pytorch.num_threads=1} runs them on one thread (steadier numbers on a machine whose other cores are
+ * busy: a two-thread step whose second thread waits for a busy core slows down many times).
  */
 public final class PositionsCost {
 
@@ -59,6 +61,9 @@ public final class PositionsCost {
                     : setting.substring(7) + ", RANDOM";
             System.out.printf(Locale.ROOT, "| %s | %.3f (%.3f..%.3f) | %.2f | %.0f | %.2f |%n", label, s.median(),
                     s.min(), s.max(), s.median() / allMedian, rate.median(), gib);
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 }
