@@ -71,9 +71,14 @@ final class StarComparisonReport {
             double gain = 1 - s.answerNll() / control.answerNll();
             double lost = (c.answerNll() - s.answerNll()) / (control.answerNll() - s.answerNll());
             met |= gain >= 0.15 && lost >= 0.5;
+            String ablation = lost >= 1
+                    ? String.format(Locale.ROOT, "the constant thought loses all of it (its answer NLL is %.1f%% "
+                            + "%s the control's)", 100 * Math.abs(c.answerNll() / control.answerNll() - 1),
+                            c.answerNll() >= control.answerNll() ? "above" : "below")
+                    : String.format(Locale.ROOT, "the constant thought loses %.0f%% of it", 100 * lost);
             sb.append(gain > 0
-                    ? String.format(Locale.ROOT, " %s: %.1f%% below the control, the constant thought loses %.0f%% "
-                            + "of that gain.", h.method(), 100 * gain, 100 * lost)
+                    ? String.format(Locale.ROOT, " %s: %.1f%% below the control; %s.", h.method(), 100 * gain,
+                            ablation)
                     : String.format(Locale.ROOT, " %s: %.1f%% above (worse than) the control, no gain to lose.",
                             h.method(), -100 * gain));
         }
