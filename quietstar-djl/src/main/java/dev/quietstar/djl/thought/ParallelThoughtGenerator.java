@@ -172,26 +172,8 @@ public final class ParallelThoughtGenerator implements ThoughtGenerator<NDArray>
                 talk.add(hidden);
             }
         }
-        NDArray thoughtIds;
-        NDArray thoughtLogits;
-        if (thoughtLength == 0) {
-            // <sot><eot> only (the pause-token-like ablation): nothing is sampled, so there is no policy term.
-            thoughtIds = m.zeros(new Shape(rows, len, 0), DataType.INT64);
-            thoughtLogits = m.zeros(new Shape(rows, len, 0, decoder.config().vocabSize()));
-        } else {
-            thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
-            thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
-            // The stacks are copies and backward does not read the per-pass arrays: free them now (at a real
-            // vocabulary each is rows x L x V floats).
-            sampledIds.forEach(NDArray::close);
-            sampledLogits.forEach(NDArray::close);
-        }
-        // The results belong to the caller's manager; what else stays in this one closes with it.
-        base.hidden().attach(caller);
-        thoughtIds.attach(caller);
-        thoughtLogits.attach(caller);
-        talk.forEach(t -> t.attach(caller));
-        return new ThoughtRollout<>(base.hidden(), thoughtIds, thoughtLogits, talk);
+        return RolloutStacks.finish(m, caller, base.hidden(), sampledIds, sampledLogits, talk, rows, len,
+                thoughtLength, decoder.config().vocabSize());
     }
 
     /** A pass's outputs: its hidden states and the keys and values it cached. */

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.djl.model.CausalDecoder;
 import dev.quietstar.djl.model.DecoderOutput;
@@ -111,34 +110,18 @@ public final class SubsetThoughtGenerator {
         int k = slots.width();
         int hiddenSize = decoder.config().hiddenSize();
         List<NDArray> talk = new ArrayList<>();
-        NDArray thoughtIds;
-        NDArray thoughtLogits;
+        List<NDArray> sampledIds = new ArrayList<>();
+        List<NDArray> sampledLogits = new ArrayList<>();
         if (k == 0) {
             // no row thinks anywhere (a marker that occurs nowhere): only the base pass ran
             for (int s = 0; s < lookahead; s++) {
                 talk.add(m.zeros(new Shape(rows, 0, hiddenSize)));
             }
-            thoughtIds = m.zeros(new Shape(rows, 0, thoughtLength), DataType.INT64);
-            thoughtLogits = m.zeros(new Shape(rows, 0, thoughtLength, decoder.config().vocabSize()));
         } else {
-            List<NDArray> sampledIds = new ArrayList<>();
-            List<NDArray> sampledLogits = new ArrayList<>();
             runPasses(m, ids, attention, base, slots, sampler, sampledIds, sampledLogits, talk);
-            if (thoughtLength == 0) {
-                thoughtIds = m.zeros(new Shape(rows, k, 0), DataType.INT64);
-                thoughtLogits = m.zeros(new Shape(rows, k, 0, decoder.config().vocabSize()));
-            } else {
-                thoughtIds = NDArrays.stack(new NDList(sampledIds), 2);
-                thoughtLogits = NDArrays.stack(new NDList(sampledLogits), 2);
-                sampledIds.forEach(NDArray::close);
-                sampledLogits.forEach(NDArray::close);
-            }
         }
-        base.hidden().attach(caller);
-        thoughtIds.attach(caller);
-        thoughtLogits.attach(caller);
-        talk.forEach(t -> t.attach(caller));
-        return new SlotRollout(new ThoughtRollout<>(base.hidden(), thoughtIds, thoughtLogits, talk), slots);
+        return new SlotRollout(RolloutStacks.finish(m, caller, base.hidden(), sampledIds, sampledLogits, talk, rows,
+                k, thoughtLength, decoder.config().vocabSize()), slots);
     }
 
     /** The thought and look-ahead passes over the slots; fills the sampled ids, their logits and the talk states. */
