@@ -32,6 +32,13 @@ import java.util.Set;
  */
 public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
 
+    /**
+     * The system property that sets the intra-op threads of the sessions this backend opens (default 0: ONNX
+     * Runtime's choice, the number of cores). A process that runs several calls at once on its cores, such as a Spark
+     * executor with one call per task, sets it to the cores of one call.
+     */
+    public static final String THREADS_PROPERTY = "quietstar.onnxruntime.threads";
+
     /** What the code of this backend implements so far. */
     static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.INFER, Capability.EXPORT);
 
@@ -130,8 +137,8 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
                         + "use gpu:0 or cpu");
             }
         }
-        OnnxRuntimeSettings settings = new OnnxRuntimeSettings(0, OrtSession.SessionOptions.OptLevel.ALL_OPT,
-                device.gpu());
+        OnnxRuntimeSettings settings = new OnnxRuntimeSettings(intraOpThreads(),
+                OrtSession.SessionOptions.OptLevel.ALL_OPT, device.gpu());
         Path folder = c.folder();
         return ExportedModel.isExport(folder) ? OnnxReasoner.open(folder, settings, null, components)
                 : OnnxReasoner.openCheckpoint(folder, settings, components);
@@ -161,5 +168,22 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
     public Path export(Path checkpoint, Path output, boolean replaceExisting) throws IOException {
         return OnnxExporter.builder().setCheckpoint(checkpoint).setOutput(output).replaceExisting(replaceExisting)
                 .build().export().folder();
+    }
+
+    private static int intraOpThreads() {
+        String value = System.getProperty(THREADS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads >= 0) {
+                return threads;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " must be a whole number >= 0 (0: ONNX "
+                + "Runtime's choice), was '" + value + "'");
     }
 }

@@ -272,6 +272,29 @@ public final class AnswerEvaluator {
      */
     public List<SettingResult> evaluate(List<EvalExample> examples, List<EvalSetting> settings,
             EvalProgress progress) {
+        return evaluatePart(examples, 0, settings, progress).stream()
+                .map(p -> SettingResult.summarise(p.setting(), p.examples(), p.generationSeconds(), exactMatch))
+                .toList();
+    }
+
+    /**
+     * Evaluates one part of a larger example set, for running the parts in several processes and summarising them
+     * together with {@link SettingResult#summarise}: every measurement of an example equals the one
+     * {@link #evaluate(List, List, EvalProgress)} makes on the whole set, because thoughts are seeded by the example's
+     * index in the whole set and greedy generation runs the same batches.
+     *
+     * @param examples the part: the examples {@code firstIndex .. firstIndex + examples.size() - 1} of the whole set,
+     *     at least one
+     * @param firstIndex the index of the part's first example in the whole set; with exact match on, a multiple of
+     *     the batch size, so that the part's generation batches are the whole set's
+     * @param settings the settings, at least one, names distinct
+     * @param progress receives progress after every scored example and every generated batch
+     * @return one part per setting, in the order given, each with its examples' results in order
+     * @throws IllegalArgumentException when the first index does not start a batch, or naming the example whose prompt
+     *     and answer do not fit the model's context
+     */
+    public List<SettingPart> evaluatePart(List<EvalExample> examples, int firstIndex, List<EvalSetting> settings,
+            EvalProgress progress) {
         Objects.requireNonNull(progress, "progress");
         if (examples == null || examples.isEmpty()) {
             throw new IllegalArgumentException("no examples to evaluate");
@@ -283,16 +306,32 @@ public final class AnswerEvaluator {
             throw new IllegalArgumentException("evaluation settings need distinct names, got "
                     + settings.stream().map(EvalSetting::name).toList());
         }
-        return reasoner.withStep(new SteppedReasoner.StepTask<List<SettingResult>>() {
+        if (firstIndex < 0) {
+            throw new IllegalArgumentException("the first index of a part must be >= 0, was " + firstIndex);
+        }
+        if (exactMatch && firstIndex % batchSize != 0) {
+            throw new IllegalArgumentException("a part must start at a multiple of the batch size (" + batchSize
+                    + ") so that its generation batches are those of the whole set; it starts at " + firstIndex);
+        }
+        return reasoner.withStep(new SteppedReasoner.StepTask<List<SettingPart>>() {
             @Override
-            public <C> List<SettingResult> run(DecoderStep<C> step, ThinkThenTalk loop) {
-                return evaluate(step, loop, examples, settings, progress);
+            public <C> List<SettingPart> run(DecoderStep<C> step, ThinkThenTalk loop) {
+                return evaluate(step, loop, examples, firstIndex, settings, progress);
             }
         });
     }
 
-    private <C> List<SettingResult> evaluate(DecoderStep<C> step, ThinkThenTalk loop, List<EvalExample> examples,
-            List<EvalSetting> settings, EvalProgress progress) {
+    /**
+     * Whether this evaluator runs greedy generation (exact match and tokens per second).
+     *
+     * @return true unless turned off with {@link Builder#optExactMatch}
+     */
+    public boolean exactMatch() {
+        return exactMatch;
+    }
+
+    private <C> List<SettingPart> evaluate(DecoderStep<C> step, ThinkThenTalk loop, List<EvalExample> examples,
+            int firstIndex, List<EvalSetting> settings, EvalProgress progress) {
         if (settings.stream().anyMatch(st -> st.policy().usesGate()) && loop.gate() == null) {
             throw ThinkingGate.missing("the model");
         }
@@ -305,14 +344,14 @@ public final class AnswerEvaluator {
             scored.add(new ArrayList<>());
         }
         for (int i = 0; i < n; i++) {
-            List<AnswerScorer.Scored> perSetting = scorer.score(step, i, examples.get(i), settings,
+            List<AnswerScorer.Scored> perSetting = scorer.score(step, firstIndex + i, examples.get(i), settings,
                     (setting, index) -> sampler(loop, setting, index));
             for (int s = 0; s < settings.size(); s++) {
                 scored.get(s).add(perSetting.get(s));
             }
             progress.update("scoring", ++done, total);
         }
-        List<SettingResult> results = new ArrayList<>();
+        List<SettingPart> parts = new ArrayList<>();
         for (EvalSetting setting : settings) {
             ExactMatchGeneration.Generated generated = null;
             if (exactMatch) {
@@ -320,9 +359,9 @@ public final class AnswerEvaluator {
                         done, total);
                 done += n;
             }
-            results.add(summarise(setting, examples, scored.get(results.size()), generated));
+            parts.add(part(setting, firstIndex, examples, scored.get(parts.size()), generated));
         }
-        return results;
+        return parts;
     }
 
     /**
@@ -404,43 +443,22 @@ public final class AnswerEvaluator {
         };
     }
 
-    private static SettingResult summarise(EvalSetting setting, List<EvalExample> examples, List<AnswerScorer.Scored> scored,
-            ExactMatchGeneration.Generated generated) {
-        int n = examples.size();
-        double nllSum = 0;
-        long answerTokens = 0;
-        long correct = 0;
-        double probabilitySum = 0;
-        double weightSum = 0;
-        long thoughts = 0;
-        int matches = 0;
+    private static SettingPart part(EvalSetting setting, int firstIndex, List<EvalExample> examples,
+            List<AnswerScorer.Scored> scored, ExactMatchGeneration.Generated generated) {
         List<ExampleResult> perExample = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < examples.size(); i++) {
             AnswerScorer.Scored s = scored.get(i);
             List<Double> logProbs = new ArrayList<>();
             for (double lp : s.logProbs()) {
                 logProbs.add(lp);
-                nllSum -= lp;
             }
-            answerTokens += s.logProbs().length;
-            correct += s.correct();
-            probabilitySum += s.probability();
-            weightSum += s.weightSum();
-            thoughts += s.thoughts();
-            boolean match = generated != null && generated.matches().get(i);
-            if (match) {
-                matches++;
-            }
-            perExample.add(new ExampleResult(i, logProbs, s.correct(), s.probability(), s.thoughts(),
+            perExample.add(new ExampleResult(firstIndex + i, logProbs, s.correct(), s.probability(), s.thoughts(),
                     s.thoughts() == 0 ? Double.NaN : s.weightSum() / s.thoughts(),
                     generated == null ? "" : generated.texts().get(i),
-                    generated == null ? "" : generated.predicted().get(i), match));
+                    generated == null ? "" : generated.predicted().get(i),
+                    generated != null && generated.matches().get(i), s.weightSum(),
+                    generated == null ? 0 : generated.tokenCounts().get(i)));
         }
-        double exact = generated == null ? Double.NaN : (double) matches / n;
-        double speed = generated == null ? Double.NaN
-                : generated.seconds() > 0 ? generated.tokens() / generated.seconds() : 0;
-        return new SettingResult(setting.name(), n, nllSum / answerTokens, (double) correct / answerTokens, exact,
-                Math.min(1, probabilitySum / n), thoughts == 0 ? Double.NaN : weightSum / thoughts, speed,
-                perExample);
+        return new SettingPart(setting.name(), perExample, generated == null ? 0 : generated.seconds());
     }
 }

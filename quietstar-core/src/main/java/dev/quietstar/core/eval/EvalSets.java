@@ -117,6 +117,33 @@ public final class EvalSets {
         return List.copyOf(examples);
     }
 
+    /**
+     * Parses one record of a question set on its own, in any of the layouts {@link #load} reads: for records that
+     * arrive one at a time (a row of a distributed table written as JSON, say) rather than as a file.
+     *
+     * @param json one JSON object
+     * @param source a name for the record's origin used in error messages
+     * @param recordNumber the record's 1-based number in that origin, used in error messages
+     * @return the example
+     * @throws EvalSetException when the record is not a JSON object in a known layout
+     */
+    public static EvalExample parseRecord(String json, String source, int recordNumber) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new EvalSetException(source, recordNumber, "not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (node == null || !node.isObject()) {
+            throw new EvalSetException(source, recordNumber, "expected a JSON object");
+        }
+        return switch (detect(node, source, recordNumber)) {
+            case GSM8K -> gsm8k(node, source, recordNumber);
+            case CSQA_NESTED -> nested(node, source, recordNumber);
+            case CSQA_FLAT -> flat(node, source, recordNumber);
+        };
+    }
+
     private static Layout detect(JsonNode node, String source, int lineNo) {
         JsonNode question = node.get("question");
         if (question != null && question.isObject()) {

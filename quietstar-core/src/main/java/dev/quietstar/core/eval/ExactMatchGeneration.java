@@ -22,10 +22,10 @@ final class ExactMatchGeneration {
      * @param texts generated text per example
      * @param predicted extracted answer per example, empty when none
      * @param matches exact match per example
-     * @param tokens generated tokens in all
+     * @param tokenCounts generated tokens per example
      * @param seconds wall time of the generation
      */
-    record Generated(List<String> texts, List<String> predicted, List<Boolean> matches, int tokens,
+    record Generated(List<String> texts, List<String> predicted, List<Boolean> matches, List<Integer> tokenCounts,
             double seconds) {}
 
     /**
@@ -52,7 +52,7 @@ final class ExactMatchGeneration {
         List<String> texts = new ArrayList<>();
         List<String> predicted = new ArrayList<>();
         List<Boolean> matches = new ArrayList<>();
-        int tokens = 0;
+        List<Integer> tokenCounts = new ArrayList<>();
         long nanos = 0;
         ThinkThenTalk.ThoughtSamplerFactory samplers = o.samplers();
         for (int from = 0; from < examples.size(); from += batchSize) {
@@ -74,7 +74,7 @@ final class ExactMatchGeneration {
             for (int i = 0; i < batch.size(); i++) {
                 EvalExample e = batch.get(i);
                 GenerationResult r = results.get(i);
-                tokens += r.tokenIds().size();
+                tokenCounts.add(r.tokenIds().size());
                 Optional<String> answer = e.kind() == EvalExample.Kind.GSM8K ? AnswerMatching.extractNumber(r.text())
                         : AnswerMatching.extractChoice(r.text(), e.choices().size());
                 texts.add(r.text());
@@ -83,6 +83,6 @@ final class ExactMatchGeneration {
             }
             progress.update("generating (" + setting.name() + ")", doneBefore + from + batch.size(), total);
         }
-        return new Generated(texts, predicted, matches, tokens, nanos / 1e9);
+        return new Generated(texts, predicted, matches, tokenCounts, nanos / 1e9);
     }
 }

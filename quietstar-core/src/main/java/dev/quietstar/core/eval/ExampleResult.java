@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * What one evaluation setting measured on one example.
  *
- * @param index the example's position in the evaluated list
+ * @param index the example's position in the evaluated set (in the whole set when it was evaluated in parts)
  * @param answerLogProbs log p(gold answer token | prompt, earlier gold answer tokens) per answer token, in nats,
  *     mixed think-then-talk where the setting thought before the token
  * @param correctTokens answer tokens whose most likely token (meta-tokens excluded) was the gold one
@@ -16,9 +16,13 @@ import java.util.Objects;
  * @param generated the greedy generation after the prompt
  * @param predicted the answer extracted from the generation, empty when none was found
  * @param exactMatch whether the extracted answer equals the gold one
+ * @param mixingWeightSum the sum of the mixing weights over the tokens a thought preceded (0 without a thought): the
+ *     exact quantity a summary adds up, which {@code meanMixingWeight * thoughts} only approximates
+ * @param generatedTokens tokens of the greedy generation (0 when generation was off)
  */
 public record ExampleResult(int index, List<Double> answerLogProbs, int correctTokens, double answerProbability,
-        int thoughts, double meanMixingWeight, String generated, String predicted, boolean exactMatch) {
+        int thoughts, double meanMixingWeight, String generated, String predicted, boolean exactMatch,
+        double mixingWeightSum, int generatedTokens) {
 
     /** Copies the list and checks the counts. */
     public ExampleResult {
@@ -28,6 +32,10 @@ public record ExampleResult(int index, List<Double> answerLogProbs, int correctT
         if (correctTokens < 0 || correctTokens > answerLogProbs.size()) {
             throw new IllegalArgumentException("correctTokens must be in 0.." + answerLogProbs.size() + ", was "
                     + correctTokens);
+        }
+        if (thoughts < 0 || generatedTokens < 0) {
+            throw new IllegalArgumentException("thoughts and generatedTokens must be >= 0, were " + thoughts + " and "
+                    + generatedTokens);
         }
     }
 

@@ -37,4 +37,50 @@ public record SettingResult(String setting, int examples, double answerNll, doub
     public EvalRow toEvalRow() {
         return new EvalRow(setting, examples, exactMatch, answerNll, answerProbability, tokensPerSecond);
     }
+
+    /**
+     * Summarises per-example results into a setting's row: token-weighted answer NLL and token accuracy, the mean
+     * answer probability (capped at 1), exact match, the mean mixing weight over the tokens a thought preceded and
+     * tokens per second of generation. The sums run over the examples in the order given, so the same results in the
+     * same order give bit-identical numbers whichever processes measured them.
+     *
+     * @param setting the setting's name
+     * @param examples every example's result, in index order, at least one
+     * @param generationSeconds total wall time of the greedy generation
+     * @param generated whether greedy generation ran; when not, exact match and tokens per second are NaN
+     * @return the setting's result
+     */
+    public static SettingResult summarise(String setting, List<ExampleResult> examples, double generationSeconds,
+            boolean generated) {
+        int n = examples.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("no example results to summarise for setting " + setting);
+        }
+        double nllSum = 0;
+        long answerTokens = 0;
+        long correct = 0;
+        double probabilitySum = 0;
+        double weightSum = 0;
+        long thoughts = 0;
+        int matches = 0;
+        long tokens = 0;
+        for (ExampleResult r : examples) {
+            for (double lp : r.answerLogProbs()) {
+                nllSum -= lp;
+            }
+            answerTokens += r.answerLogProbs().size();
+            correct += r.correctTokens();
+            probabilitySum += r.answerProbability();
+            weightSum += r.mixingWeightSum();
+            thoughts += r.thoughts();
+            tokens += r.generatedTokens();
+            if (generated && r.exactMatch()) {
+                matches++;
+            }
+        }
+        double exact = generated ? (double) matches / n : Double.NaN;
+        double speed = !generated ? Double.NaN : generationSeconds > 0 ? tokens / generationSeconds : 0;
+        return new SettingResult(setting, n, nllSum / answerTokens, (double) correct / answerTokens, exact,
+                Math.min(1, probabilitySum / n), thoughts == 0 ? Double.NaN : weightSum / thoughts, speed, examples);
+    }
 }

@@ -167,9 +167,9 @@ final class SpanEvaluation {
             tokens += answer.length;
             correct += right;
             probability += renormalised;
-            results.add(new ExampleResult(e, logProbs, right, renormalised, 1,
-                    Arrays.stream(s.mixingWeights()).average().orElse(Double.NaN), text, predicted.orElse(""),
-                    match));
+            double meanWeight = Arrays.stream(s.mixingWeights()).average().orElse(Double.NaN);
+            results.add(new ExampleResult(e, logProbs, right, renormalised, 1, meanWeight, text,
+                    predicted.orElse(""), match, meanWeight, g.tokens().length));
         }
         int count = examples.size();
         DemoResults.Row row = new DemoResults.Row(label, source.setting(span), count, nll / Math.max(1, tokens),

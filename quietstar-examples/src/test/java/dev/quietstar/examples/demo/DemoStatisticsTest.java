@@ -72,7 +72,7 @@ class DemoStatisticsTest {
         double sum = 0;
         int tokens = 0;
         for (int i = 0; i < logProbs.size(); i++) {
-            per.add(new ExampleResult(i, logProbs.get(i), 0, 0, 0, Double.NaN, "", "", false));
+            per.add(new ExampleResult(i, logProbs.get(i), 0, 0, 0, Double.NaN, "", "", false, 0, 0));
             for (double lp : logProbs.get(i)) {
                 sum -= lp;
                 tokens++;
