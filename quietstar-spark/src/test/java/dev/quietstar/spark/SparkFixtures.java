@@ -84,7 +84,7 @@ final class SparkFixtures {
     }
 
     /**
-     * The demo's first held-out arithmetic problems as a GSM8K-layout JSON Lines file, as {@code quietstar eval}
+     * The demo's first held-out arithmetic problems (at most 500) as a GSM8K-layout JSON Lines file, as {@code quietstar eval}
      * reads it: the prompt is {@code "Q: a+b=?\nA: "} and the gold answer the sum.
      *
      * @param file the file to write
@@ -93,7 +93,12 @@ final class SparkFixtures {
      * @throws IOException when it cannot be written
      */
     static Path demoQuestions(Path file, int count) throws IOException {
-        ColumnArithmeticCorpus corpus = QuietStarDemo.corpus(DemoPlan.standard());
+        // The README demo's 200 held-out problems, or the 500 of 'demo --full' when more are asked for.
+        ColumnArithmeticCorpus corpus = QuietStarDemo.corpus(count <= 200 ? DemoPlan.standard() : DemoPlan.full());
+        if (count > corpus.heldOut().size()) {
+            throw new IllegalArgumentException("the demo has " + corpus.heldOut().size() + " held-out problems, "
+                    + count + " asked for");
+        }
         List<String> lines = new ArrayList<>();
         for (ColumnArithmeticCorpus.Problem p : corpus.heldOut().subList(0, count)) {
             String q = p.question();
