@@ -39,6 +39,13 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
      */
     public static final String THREADS_PROPERTY = "quietstar.onnxruntime.threads";
 
+    /**
+     * The system property that turns ONNX Runtime's CPU memory arena off ({@code false}) for the sessions this backend
+     * opens (default {@code true}, ONNX Runtime's default; {@link OnnxRuntimeSettings#cpuMemoryArena()}). Anything but
+     * {@code true} or {@code false} is refused when a reasoner opens.
+     */
+    public static final String ARENA_PROPERTY = "quietstar.onnxruntime.arena";
+
     /** What the code of this backend implements so far. */
     static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.INFER, Capability.EXPORT);
 
@@ -138,7 +145,7 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
             }
         }
         OnnxRuntimeSettings settings = new OnnxRuntimeSettings(intraOpThreads(),
-                OrtSession.SessionOptions.OptLevel.ALL_OPT, device.gpu());
+                OrtSession.SessionOptions.OptLevel.ALL_OPT, device.gpu(), cpuMemoryArena());
         Path folder = c.folder();
         return ExportedModel.isExport(folder) ? OnnxReasoner.open(folder, settings, null, components)
                 : OnnxReasoner.openCheckpoint(folder, settings, components);
@@ -185,5 +192,18 @@ public final class OnnxBackend implements QuietStarBackend, GuiceBackend {
         }
         throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " must be a whole number >= 0 (0: ONNX "
                 + "Runtime's choice), was '" + value + "'");
+    }
+
+    private static boolean cpuMemoryArena() {
+        String value = System.getProperty(ARENA_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return true;
+        }
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("-D" + ARENA_PROPERTY + " must be true or false, was '"
+                    + value + "'");
+        };
     }
 }

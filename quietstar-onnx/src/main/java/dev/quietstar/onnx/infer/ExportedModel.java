@@ -211,6 +211,9 @@ public final class ExportedModel implements AutoCloseable {
         if (s.intraOpThreads() > 0) {
             o.setIntraOpNumThreads(s.intraOpThreads());
         }
+        if (!s.cpuMemoryArena()) {
+            o.setCPUArenaAllocator(false);
+        }
         provider[0] = "CPU";
         if (s.preferCuda() && OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
             try {

@@ -10,8 +10,12 @@ import java.util.Objects;
  * @param optimisationLevel graph optimisation level
  * @param preferCuda use the CUDA execution provider when the ONNX Runtime build has it and a GPU answers; the CPU
  *     provider otherwise
+ * @param cpuMemoryArena whether the CPU provider allocates tensors from ONNX Runtime's memory arena (its default),
+ *     which keeps freed blocks for later calls; off, each tensor is allocated and freed with the C allocator. The
+ *     results are the same either way (docs/scale-out.md measures the speed of both with concurrent calls)
  */
-public record OnnxRuntimeSettings(int intraOpThreads, OptLevel optimisationLevel, boolean preferCuda) {
+public record OnnxRuntimeSettings(int intraOpThreads, OptLevel optimisationLevel, boolean preferCuda,
+        boolean cpuMemoryArena) {
 
     /** Validates the settings. */
     public OnnxRuntimeSettings {
@@ -19,6 +23,17 @@ public record OnnxRuntimeSettings(int intraOpThreads, OptLevel optimisationLevel
             throw new IllegalArgumentException("intraOpThreads must be >= 0, was " + intraOpThreads);
         }
         Objects.requireNonNull(optimisationLevel, "optimisationLevel");
+    }
+
+    /**
+     * Settings with ONNX Runtime's memory arena on.
+     *
+     * @param intraOpThreads threads of one operator, 0 for ONNX Runtime's choice
+     * @param optimisationLevel graph optimisation level
+     * @param preferCuda use the CUDA execution provider when available
+     */
+    public OnnxRuntimeSettings(int intraOpThreads, OptLevel optimisationLevel, boolean preferCuda) {
+        this(intraOpThreads, optimisationLevel, preferCuda, true);
     }
 
     /**
@@ -37,6 +52,16 @@ public record OnnxRuntimeSettings(int intraOpThreads, OptLevel optimisationLevel
      * @return the copy
      */
     public OnnxRuntimeSettings withIntraOpThreads(int threads) {
-        return new OnnxRuntimeSettings(threads, optimisationLevel, preferCuda);
+        return new OnnxRuntimeSettings(threads, optimisationLevel, preferCuda, cpuMemoryArena);
+    }
+
+    /**
+     * A copy with the CPU memory arena on or off.
+     *
+     * @param value whether to allocate from the arena
+     * @return the copy
+     */
+    public OnnxRuntimeSettings withCpuMemoryArena(boolean value) {
+        return new OnnxRuntimeSettings(intraOpThreads, optimisationLevel, preferCuda, value);
     }
 }
