@@ -16,7 +16,7 @@ import java.util.Objects;
  * out x in; Qwen3 adds per-head q/k norms, Phi-3 fuses the projections and may rotate only part of each head). It is
  * the library's one reading of {@code config.json}: every backend builds its decoder from it. A field whose value
  * would change the computation in a way no backend implements is refused with a message naming it. Gemma 3
- * ({@code gemma3_text}) is read as a Llama-family model with what {@link Gemma} adds: scaled embeddings, norms that
+ * ({@code gemma3_text}) is read as a Llama-family model with what {@link GemmaBlocks} adds: scaled embeddings, norms that
  * multiply by {@code 1 + w}, sandwich norms, a gated GELU-tanh MLP, its own attention scale and a second rotary table
  * for its sliding layers.
  *
@@ -45,60 +45,12 @@ import java.util.Objects;
 public record DecoderSpec(boolean llama, String modelType, int vocabSize, int hiddenSize, int layers, int heads,
         int kvHeads, int headDim, int intermediateSize, int maxPositions, double ropeTheta, double normEps,
         boolean tieWordEmbeddings, boolean attentionBias, RopeScaling ropeScaling, boolean qkNorm, int rotaryDim,
-        Gemma gemma) {
+        GemmaBlocks gemma) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The {@code model_type} of Gemma 3's text model ({@code Gemma3ForCausalLM}). */
     public static final String GEMMA3 = "gemma3_text";
-
-    /**
-     * What Gemma 3 ({@code Gemma3ForCausalLM}, {@code model_type} {@code gemma3_text}) computes beyond a Llama-family
-     * block with per-head q/k norms, as transformers' {@code modeling_gemma3} defines it: token embeddings multiplied
-     * by {@code sqrt(hidden_size)} (in float32, the model's dtype here), every RMSNorm multiplying by {@code 1 + w}
-     * (its weights are stored as offsets from 1), four norms per block (input, post-attention, pre-feed-forward and
-     * post-feed-forward: the attention and MLP outputs are normed before they join the residual), a gated GELU-tanh
-     * MLP, attention scores scaled by {@code query_pre_attn_scalar^-0.5}, and layers of two kinds
-     * ({@code layer_types}): full-attention layers rotate with {@code rope_theta} and {@code rope_scaling}, sliding
-     * ones with {@code rope_local_base_freq} and attend over the last {@code sliding_window} positions.
-     *
-     * @param queryPreAttnScalar {@code query_pre_attn_scalar}: attention scores are q k / sqrt(this)
-     * @param localRopeTheta the rotary base of the sliding layers ({@code rope_local_base_freq})
-     * @param localRopeScaling the rotary scaling of the sliding layers (none but in a transformers 5
-     *     {@code rope_parameters.sliding_attention} that names one)
-     * @param slidingLayers per layer, whether it is a sliding-attention layer
-     * @param slidingWindow {@code sliding_window}; 0 when the file sets none and no layer slides
-     */
-    public record Gemma(double queryPreAttnScalar, double localRopeTheta, RopeScaling localRopeScaling,
-            List<Boolean> slidingLayers, int slidingWindow) {
-
-        /** Checks the values and freezes the layer list. */
-        public Gemma {
-            Objects.requireNonNull(localRopeScaling, "localRopeScaling");
-            slidingLayers = List.copyOf(slidingLayers);
-            if (!(queryPreAttnScalar > 0 && Double.isFinite(queryPreAttnScalar))) {
-                throw new IllegalArgumentException("config.json: query_pre_attn_scalar must be a finite number > 0, "
-                        + "was " + queryPreAttnScalar);
-            }
-            if (!(localRopeTheta > 0 && Double.isFinite(localRopeTheta))) {
-                throw new IllegalArgumentException("config.json: rope_local_base_freq must be a finite number > 0, "
-                        + "was " + localRopeTheta);
-            }
-            if (slidingWindow < 0 || slidingWindow == 0 && slidingLayers.contains(Boolean.TRUE)) {
-                throw new IllegalArgumentException("config.json: sliding_window must be > 0 when layer_types has "
-                        + "sliding_attention layers, was " + (slidingWindow == 0 ? "null" : slidingWindow));
-            }
-        }
-
-        /**
-         * Whether any layer attends through the sliding window.
-         *
-         * @return true when at least one layer slides
-         */
-        public boolean anySliding() {
-            return slidingLayers.contains(Boolean.TRUE);
-        }
-    }
 
     /**
      * An architecture of a type other than Gemma 3.

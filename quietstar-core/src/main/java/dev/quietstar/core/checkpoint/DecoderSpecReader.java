@@ -174,7 +174,7 @@ final class DecoderSpecReader {
             positions = Math.min(positions, window);
         }
         Rope[] rope = gemmaRope(node);
-        DecoderSpec.Gemma gemma = new DecoderSpec.Gemma(scalar, rope[1].theta(), rope[1].scaling(), sliding, window);
+        GemmaBlocks gemma = new GemmaBlocks(scalar, rope[1].theta(), rope[1].scaling(), sliding, window);
         return new DecoderSpec(true, DecoderSpec.GEMMA3, integer(node, "vocab_size"), h, layers, heads, kv, headDim,
                 integer(node, "intermediate_size"), positions, rope[0].theta(), eps, tied, bias, rope[0].scaling(),
                 true, headDim, gemma);

@@ -63,7 +63,7 @@ final class DecoderSpecWriter {
 
     /** A {@code gemma3_text} config.json. */
     private static void gemma(DecoderSpec spec, ObjectNode n) {
-        DecoderSpec.Gemma gemma = spec.gemma();
+        GemmaBlocks gemma = spec.gemma();
         n.putArray("architectures").add("Gemma3ForCausalLM");
         sizes(spec, n);
         n.put("query_pre_attn_scalar", gemma.queryPreAttnScalar());

@@ -3,17 +3,13 @@ package dev.quietstar.core.eval;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.gate.ThinkingGate;
 import dev.quietstar.core.infer.DecoderStep;
-import dev.quietstar.core.infer.OutputSampler;
 import dev.quietstar.core.infer.SteppedReasoner;
 import dev.quietstar.core.infer.ThinkThenTalk;
-import dev.quietstar.core.infer.ThoughtTokenSampler;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * Measures how well a Quiet-STaR model answers questions, with and without thinking.
@@ -64,8 +60,6 @@ public final class AnswerEvaluator {
     /** Characters whose tokens form the alphabet of free-form answers in the probability metric. */
     public static final String ANSWER_ALPHABET = "0123456789-\n";
 
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-
     private final SteppedReasoner reasoner;
     private final long seed;
     private final int generationMargin;
@@ -74,6 +68,7 @@ public final class AnswerEvaluator {
     private final ThoughtSampling thoughtSampling;
     private final boolean exactMatch;
     private final int[] alphabetIds;
+    private final EvalThoughtSamplers samplers;
 
     private AnswerEvaluator(Builder b) {
         this.reasoner = b.reasoner;
@@ -99,6 +94,7 @@ public final class AnswerEvaluator {
         });
         this.constantThoughtId = ids[0][0];
         this.alphabetIds = ids[1];
+        this.samplers = new EvalThoughtSamplers(seed, thoughtSampling, constantThoughtId);
     }
 
     private static int checkedConstantId(Integer requested, ThinkThenTalk loop, int vocab) {
@@ -345,7 +341,7 @@ public final class AnswerEvaluator {
         }
         for (int i = 0; i < n; i++) {
             List<AnswerScorer.Scored> perSetting = scorer.score(step, firstIndex + i, examples.get(i), settings,
-                    (setting, index) -> sampler(loop, setting, index));
+                    (setting, index) -> samplers.forExample(loop, setting, index));
             for (int s = 0; s < settings.size(); s++) {
                 scored.get(s).add(perSetting.get(s));
             }
@@ -400,47 +396,10 @@ public final class AnswerEvaluator {
         });
     }
 
-    /** The thought sampler of one example under one setting, seeded by the example and the setting's name. */
-    private ThoughtTokenSampler sampler(ThinkThenTalk loop, EvalSetting setting, int index) {
-        if (setting.constantThought()) {
-            return constantSampler();
-        }
-        if (loop.components().thoughtSampler() != null) {
-            return loop.components().thoughtSampler();
-        }
-        if (thoughtSampling == ThoughtSampling.GREEDY) {
-            return (logits, rows, vocab, k) -> {
-                long[] ids = new long[rows];
-                for (int r = 0; r < rows; r++) {
-                    ids[r] = OutputSampler.argMax(logits, r * vocab, vocab);
-                }
-                return ids;
-            };
-        }
-        long mixed = seed ^ (GOLDEN * (index + 1L)) ^ ((long) setting.name().hashCode() << 32);
-        SplittableRandom rng = new SplittableRandom(mixed);
-        double temperature = loop.settings().thoughtTemperature();
-        return (logits, rows, vocab, k) -> {
-            long[] ids = new long[rows];
-            for (int r = 0; r < rows; r++) {
-                ids[r] = ThinkThenTalk.categorical(logits, r * vocab, vocab, temperature, rng);
-            }
-            return ids;
-        };
-    }
-
     /** What the generation of one setting needs from this evaluator's settings. */
     private ExactMatchGeneration.Options options(EvalSetting setting) {
         return new ExactMatchGeneration.Options(batchSize, generationMargin, seed, thoughtSampling,
-                setting.constantThought() ? thinking -> constantSampler() : null);
-    }
-
-    private ThoughtTokenSampler constantSampler() {
-        return (logits, rows, vocab, k) -> {
-            long[] ids = new long[rows];
-            Arrays.fill(ids, constantThoughtId);
-            return ids;
-        };
+                setting.constantThought() ? thinking -> samplers.constant() : null);
     }
 
     private static SettingPart part(EvalSetting setting, int firstIndex, List<EvalExample> examples,

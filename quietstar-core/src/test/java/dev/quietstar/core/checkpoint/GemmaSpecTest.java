@@ -154,7 +154,7 @@ class GemmaSpecTest {
                     .hasMessageContaining("model_type " + type + " is not implemented");
         }
         assertThatThrownBy(() -> new DecoderSpec(true, "llama", 32, 16, 2, 4, 4, 4, 40, 64, 1e4, 1e-6, false, false,
-                RopeScaling.NONE, false, 4, new DecoderSpec.Gemma(4, 1e4, RopeScaling.NONE, List.of(true, false),
+                RopeScaling.NONE, false, 4, new GemmaBlocks(4, 1e4, RopeScaling.NONE, List.of(true, false),
                         64))).hasMessageContaining("belong to gemma3_text");
     }
 

@@ -12,6 +12,7 @@ import dev.quietstar.api.TextScore;
 import dev.quietstar.api.config.QuietStarConfig;
 import dev.quietstar.api.config.ThoughtSampling;
 import dev.quietstar.core.checkpoint.DecoderSpec;
+import dev.quietstar.core.checkpoint.GemmaBlocks;
 import dev.quietstar.core.checkpoint.RopeScaling;
 import dev.quietstar.core.infer.DecoderStep;
 import dev.quietstar.core.infer.ThinkThenTalk;
@@ -82,7 +83,7 @@ class OnnxParityTest {
             // linearly by 8; the 128-position window bounds the positions
             case "gemma3" -> new DecoderConfig(new DecoderSpec(true, DecoderSpec.GEMMA3, ByteTokenizer.VOCAB_SIZE, 32,
                     2, 4, 2, 16, 48, 128, 1000000.0, 1e-6, true, false, new RopeScaling("linear", 8.0, 0, 0, 0), true,
-                    16, new DecoderSpec.Gemma(24, 10000.0, RopeScaling.NONE, List.of(true, false), 128)));
+                    16, new GemmaBlocks(24, 10000.0, RopeScaling.NONE, List.of(true, false), 128)));
             default -> DecoderConfig.gpt2(ByteTokenizer.VOCAB_SIZE, 32, 2, 4, 256);
         };
         CausalDecoder decoder;
