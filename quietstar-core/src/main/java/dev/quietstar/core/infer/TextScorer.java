@@ -128,27 +128,46 @@ public final class TextScorer {
         }
     }
 
-    private <C> GatedTextScore scoreTokens(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed,
-            boolean gains) {
-        Objects.requireNonNull(step, "step");
-        Objects.requireNonNull(sampling, "sampling");
+    /**
+     * The token ids a text is scored on, checked: the document-start token and the text's tokens, at least two, and
+     * with one thought of {@code thoughtLength + 2} positions within the model's context. Every backend's scoring
+     * starts here, so that all refuse the same texts with the same messages.
+     *
+     * @param tokenizer the model's tokenizer
+     * @param text the text
+     * @param thoughtLength tokens per thought
+     * @param maxPositions the model's context
+     * @return the ids, document start first
+     * @throws IllegalArgumentException for an empty text, one of a single token, or one too long for the context
+     */
+    public static int[] scoredIds(TextTokenizer tokenizer, String text, int thoughtLength, int maxPositions) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("text to score is empty");
         }
-        ThinkThenTalk.Settings settings = loop.settings();
-        TextTokenizer tok = settings.tokenizer();
-        int[] ids = tok.withDocumentStart(tok.encode(text));
+        int[] ids = tokenizer.withDocumentStart(tokenizer.encode(text));
         int len = ids.length;
         if (len < 2) {
             throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
                     + "it holds " + len);
         }
-        int n = settings.thoughtLength();
-        if (len + n + 2 > step.maxPositions()) {
+        int n = thoughtLength;
+        if (len + n + 2 > maxPositions) {
             throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
-                    + " positions it needs " + (len + n + 2) + " positions, the model has " + step.maxPositions()
+                    + " positions it needs " + (len + n + 2) + " positions, the model has " + maxPositions
                     + "; score a shorter text");
         }
+        return ids;
+    }
+
+    private <C> GatedTextScore scoreTokens(DecoderStep<C> step, String text, ThoughtSampling sampling, long seed,
+            boolean gains) {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(sampling, "sampling");
+        ThinkThenTalk.Settings settings = loop.settings();
+        TextTokenizer tok = settings.tokenizer();
+        int n = settings.thoughtLength();
+        int[] ids = scoredIds(tok, text, n, step.maxPositions());
+        int len = ids.length;
         int vocab = step.vocabSize();
         SplittableRandom rng = new SplittableRandom(seed);
         ThoughtTokenSampler custom = loop.components().thoughtSampler();

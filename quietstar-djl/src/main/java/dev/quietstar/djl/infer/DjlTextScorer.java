@@ -9,6 +9,7 @@ import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.core.infer.FiniteDecoderStep;
 import dev.quietstar.core.infer.InferenceComponents;
+import dev.quietstar.core.infer.TextScorer;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.TextTokenizer;
 import dev.quietstar.djl.model.CausalDecoder;
@@ -43,23 +44,10 @@ final class DjlTextScorer {
     @SuppressWarnings("try") // the no-gradient scope is held, not referenced
     TextScore score(String text, ThoughtSampler<NDArray> sampler) {
         Objects.requireNonNull(sampler, "sampler");
-        if (text == null || text.isEmpty()) {
-            throw new IllegalArgumentException("text to score is empty");
-        }
         TextTokenizer tok = model.tokenizer();
-        int[] ids = tok.withDocumentStart(tok.encode(text));
-        int len = ids.length;
-        if (len < 2) {
-            throw new IllegalArgumentException("text to score must hold at least 2 tokens (the first is context), "
-                    + "it holds " + len);
-        }
         int n = model.config().thoughtLength();
-        int maxPositions = model.decoder().config().maxPositions();
-        if (len + n + 2 > maxPositions) {
-            throw new IllegalArgumentException("text to score has " + len + " tokens; with a thought of " + (n + 2)
-                    + " positions it needs " + (len + n + 2) + " positions, the model has " + maxPositions
-                    + "; score a shorter text");
-        }
+        int[] ids = TextScorer.scoredIds(tok, text, n, model.decoder().config().maxPositions());
+        int len = ids.length;
         CausalDecoder decoder = model.decoder();
         MlpMixingHead head = model.mixingHead();
         try (NoGradScope ignored = NoGradScope.enter(); NDManager m = model.manager().newSubManager()) {
