@@ -24,9 +24,9 @@ import org.apache.spark.sql.SparkSession;
  * one run: the demo's shipped base model (a 3-layer, width-128 byte-level GPT-2 that thinks 9 tokens) exported to
  * ONNX, the held-out problems of {@code demo --full}, {@code quietstar eval}'s default settings
  * ({@code off,every,once}) with greedy generation, 8 partitions by default. Each measurement runs in a JVM of its own
- * (so no reasoner or compiled code carries over) and evaluates the whole set four times: the first run opens the
- * model while the JIT compilers still take a core of their own (reported as the first run), two more let the
- * compiled code settle, and the fourth, warm run is the one compared. The rounds alternate the two masters. ONNX
+ * (so no reasoner or compiled code carries over) and evaluates the whole set {@code --warm-up} + 1 times (4 by
+ * default): the first run opens the model while the JIT compilers still take a core of their own (reported as the
+ * first run), the next ones let the compiled code settle, and the last, warm run is the one compared. The rounds alternate the two masters. ONNX
  * Runtime's CPU memory arena is on (its default, kept on executors); {@code --arena off} measures
  * {@code -Dquietstar.onnxruntime.arena=false} instead, and {@code --arena both} both, alternating within each round.
  * For each warm run it also reports the cores the JVM kept busy (its CPU time over the wall time: Spark's driver, the
@@ -35,7 +35,7 @@ import org.apache.spark.sql.SparkSession;
  * <pre>
  * mvn -B -q package -DskipTests -pl quietstar-spark -am
  * java -cp quietstar-spark/target/test-classes:quietstar-spark/target/classes:$(cat quietstar-spark/target/test-classpath.txt) \
- *     dev.quietstar.spark.SparkScalingBench --work /tmp/spark-bench [--model base|tiny] [--questions 480] [--rounds 3] [--partitions 8] [--arena on|off|both]
+ *     dev.quietstar.spark.SparkScalingBench --work /tmp/spark-bench [--model base|tiny] [--questions 480] [--rounds 3] [--partitions 8] [--arena on|off|both] [--warm-up 3]
  * </pre>
  */
 public final class SparkScalingBench {
@@ -51,8 +51,8 @@ public final class SparkScalingBench {
             "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
             "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Djdk.reflect.useDirectMethodHandle=false",
             "-Dio.netty.tryReflectionSetAccessible=true");
-    /** Untimed evaluations of the whole set before the timed one: the JIT compilers settle only after a few. */
-    private static final int WARM_UP_RUNS = 3;
+    /** Default evaluations of the whole set before the timed one: the JIT compilers settle only after a few. */
+    private static final int DEFAULT_WARM_UP_RUNS = 3;
     private static final String SETTINGS = EvalOptions.DEFAULT_SETTINGS;
 
     private SparkScalingBench() {}
@@ -65,7 +65,7 @@ public final class SparkScalingBench {
      */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("child")) {
-            child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]));
+            child(args[1], Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
             return;
         }
         Path work = null;
@@ -74,6 +74,7 @@ public final class SparkScalingBench {
         String size = "base";
         int partitions = 8;
         String arenaMode = "on";
+        int warmUps = DEFAULT_WARM_UP_RUNS;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--work" -> work = Path.of(args[i + 1]);
@@ -82,12 +83,16 @@ public final class SparkScalingBench {
                 case "--model" -> size = args[i + 1];
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--arena" -> arenaMode = args[i + 1];
+                case "--warm-up" -> warmUps = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --work DIR [--model base|tiny] [--questions N] [--rounds R] [--partitions P] [--arena on|off|both]");
+                        + "; use --work DIR [--model base|tiny] [--questions N] [--rounds R] [--partitions P] [--arena on|off|both] [--warm-up W]");
             }
         }
         if (work == null) {
             throw new IllegalArgumentException("--work DIR is required");
+        }
+        if (warmUps < 1) {
+            throw new IllegalArgumentException("--warm-up must be >= 1 (the first run opens the model), was " + warmUps);
         }
         List<Boolean> arenas = switch (arenaMode) {
             case "off" -> List.of(false);
@@ -132,7 +137,7 @@ public final class SparkScalingBench {
         for (int r = 0; r < rounds; r++) {
             for (int c = 0; c < configs.size(); c++) {
                 Config config = configs.get(c);
-                Measured measured = runChild(config.master(), export, data, partitions, config.arena());
+                Measured measured = runChild(config.master(), export, data, partitions, config.arena(), warmUps);
                 seconds.get(c).add(measured.warm());
                 colds.get(c).add(measured.cold());
                 all.get(c).add(measured);
@@ -148,6 +153,7 @@ public final class SparkScalingBench {
         out.put("questions", questions);
         out.put("settings", SETTINGS);
         out.put("partitions", partitions);
+        out.put("warmUpRuns", warmUps);
         out.put("cores", Runtime.getRuntime().availableProcessors());
         ArrayNode rows = out.putArray("rows");
         double[] medians = new double[configs.size()];
@@ -218,7 +224,8 @@ public final class SparkScalingBench {
         }
     }
 
-    private static Measured runChild(String master, Path export, Path data, int partitions, boolean arena)
+    private static Measured runChild(String master, Path export, Path data, int partitions, boolean arena,
+            int warmUps)
             throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -227,7 +234,7 @@ public final class SparkScalingBench {
         cmd.add("-D" + dev.quietstar.onnx.OnnxBackend.ARENA_PROPERTY + "=" + arena);
         cmd.addAll(Arrays.asList("-Dspark.ui.enabled=false", "-cp", System.getProperty("java.class.path"),
                 SparkScalingBench.class.getName(), "child", master, export.toString(), data.toString(),
-                Integer.toString(partitions)));
+                Integer.toString(partitions), Integer.toString(warmUps)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         double seconds = Double.NaN;
         double cold = Double.NaN;
@@ -254,7 +261,7 @@ public final class SparkScalingBench {
         return new Measured(cold, seconds, cpu, gc);
     }
 
-    private static void child(String master, Path export, Path data, int partitions) {
+    private static void child(String master, Path export, Path data, int partitions, int warmUps) {
         SparkSession spark = SparkSession.builder().master(master).appName("quietstar-spark-bench")
                 .config("spark.ui.enabled", "false").getOrCreate();
         try {
@@ -266,7 +273,7 @@ public final class SparkScalingBench {
             long start = System.nanoTime();
             qs.evaluate(rows, options); // opens the model; the JIT compiles Spark's and the library's hot code
             double cold = (System.nanoTime() - start) / 1e9;
-            for (int i = 1; i < WARM_UP_RUNS; i++) {
+            for (int i = 1; i < warmUps; i++) {
                 qs.evaluate(rows, options);
             }
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
