@@ -175,12 +175,7 @@ public final class TextScorer {
                 : (logits, rows, v, k) -> new long[] {sampling == ThoughtSampling.GREEDY
                 ? OutputSampler.argMax(logits, 0, v)
                 : ThinkThenTalk.categorical(logits, 0, v, settings.thoughtTemperature(), rng)};
-        List<Integer> tokenIds = new ArrayList<>();
-        List<String> tokens = new ArrayList<>();
-        List<Double> baseList = new ArrayList<>();
-        List<Double> thinkList = new ArrayList<>();
-        List<Double> weightList = new ArrayList<>();
-        List<String> thoughts = new ArrayList<>();
+        TextScoreRows rows = new TextScoreRows(tok, ids);
         List<Double> gainList = new ArrayList<>();
         DecoderStep.Output<C> real = step.forward(new long[] {ids[0]}, new long[] {0}, 1, 1, new float[] {0f}, null);
         try {
@@ -193,16 +188,9 @@ public final class TextScorer {
                 Arrays.fill(keyValid[0], true);
                 ThoughtBranch.Thought thought = loop.branch().think(step, real, new long[] {i + 1}, keyValid,
                         sampler);
-                tokenIds.add(target);
-                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {target}));
-                baseList.add(logSoftmaxAt(real.logits(), vocab, target));
-                thinkList.add(logSoftmaxAt(thought.mixing().mixedLogits(), vocab, target));
-                weightList.add((double) thought.mixing().weights()[0]);
-                int[] t = new int[n];
-                for (int k = 0; k < n; k++) {
-                    t[k] = Math.toIntExact(thought.ids()[k]);
-                }
-                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), t));
+                rows.add(i, logSoftmaxAt(real.logits(), vocab, target),
+                        logSoftmaxAt(thought.mixing().mixedLogits(), vocab, target), thought.mixing().weights()[0],
+                        thought.ids(), 0, n);
                 if (i < len - 2) {
                     DecoderStep.Output<C> next = step.forward(new long[] {target}, new long[] {i + 1}, 1, 1,
                             new float[i + 2], real.cache());
@@ -213,7 +201,7 @@ public final class TextScorer {
         } finally {
             step.release(real.cache());
         }
-        return new GatedTextScore(new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts), gainList);
+        return new GatedTextScore(rows.build(), gainList);
     }
 
     private static double logSoftmaxAt(float[] logits, int vocab, int token) {

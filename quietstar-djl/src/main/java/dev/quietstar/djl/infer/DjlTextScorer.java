@@ -9,6 +9,7 @@ import dev.quietstar.api.ThoughtRollout;
 import dev.quietstar.api.ThoughtSampler;
 import dev.quietstar.core.infer.FiniteDecoderStep;
 import dev.quietstar.core.infer.InferenceComponents;
+import dev.quietstar.core.infer.TextScoreRows;
 import dev.quietstar.core.infer.TextScorer;
 import dev.quietstar.core.infer.ThoughtTokenSampler;
 import dev.quietstar.core.text.TextTokenizer;
@@ -17,9 +18,7 @@ import dev.quietstar.djl.model.EngineArrays;
 import dev.quietstar.djl.thought.MlpMixingHead;
 import dev.quietstar.djl.thought.ParallelThoughtGenerator;
 import dev.quietstar.djl.thought.QuietStarModel;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -82,26 +81,11 @@ final class DjlTextScorer {
             FiniteDecoderStep.requireFinite(thinkLogp, "log-probabilities of the text's tokens with thinking",
                     origin);
             long[] thoughtIds = rollout.thoughtIds().toLongArray();
-            List<Integer> tokenIds = new ArrayList<>();
-            List<String> tokens = new ArrayList<>();
-            List<Double> baseList = new ArrayList<>();
-            List<Double> thinkList = new ArrayList<>();
-            List<Double> weightList = new ArrayList<>();
-            List<String> thoughts = new ArrayList<>();
+            TextScoreRows rows = new TextScoreRows(tok, ids);
             for (int i = 0; i < len - 1; i++) {
-                int token = ids[i + 1];
-                tokenIds.add(token);
-                tokens.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), new int[] {token}));
-                baseList.add((double) baseLogp[i]);
-                thinkList.add((double) thinkLogp[i]);
-                weightList.add((double) weights[i]);
-                int[] thought = new int[n];
-                for (int k = 0; k < n; k++) {
-                    thought[k] = Math.toIntExact(thoughtIds[i * n + k]);
-                }
-                thoughts.add(tok.decodeAfter(Arrays.copyOf(ids, i + 1), thought));
+                rows.add(i, baseLogp[i], thinkLogp[i], weights[i], thoughtIds, i * n, n);
             }
-            return new TextScore(tokenIds, tokens, baseList, thinkList, weightList, thoughts);
+            return rows.build();
         }
     }
 
